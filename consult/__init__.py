@@ -1,0 +1,137 @@
+"""Consult: Khmer/English multistakeholder consultations."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+
+from consult.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the application; ``config`` overrides settings (tests pass their own)."""
+    from config import INSTANCE_DIR, Config
+
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        from consult.security import load_or_create_secret_key
+
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+
+    if app.config.get("PROXY_FIX_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    from consult.cli import register_cli
+    from consult.error_pages import register_error_handlers
+
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from consult.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to open this page.")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    # Import every model so metadata is complete for Alembic and create_all.
+    from consult import models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from consult.accounts.views import bp as accounts_bp
+    from consult.i18n import bp as i18n_bp
+    from consult.participants.views import bp as participants_bp
+
+    app.register_blueprint(participants_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(i18n_bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from consult.access import load_participant
+    from consult.i18n import (
+        LANGUAGE_NAMES,
+        current_lang,
+        format_dt,
+        format_number,
+        khmer_digits,
+        localize_digits,
+        tr,
+        tr_text,
+    )
+    from consult.security import add_security_headers
+
+    app.before_request(load_participant)
+    app.after_request(add_security_headers)
+
+    @app.context_processor
+    def _template_helpers():
+        return {
+            "tr": tr,
+            "tr_text": tr_text,
+            "current_lang": current_lang,
+            "format_dt": format_dt,
+            "format_number": format_number,
+            "language_names": LANGUAGE_NAMES,
+        }
+
+    app.jinja_env.filters["khmer_digits"] = khmer_digits
+    app.jinja_env.filters["digits"] = localize_digits
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+
+@sa_event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Turn on WAL, foreign keys, a busy timeout and durable commits for SQLite."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    from flask import current_app, has_app_context
+
+    timeout = 5000
+    synchronous = "FULL"
+    if has_app_context():
+        timeout = current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", timeout)
+        synchronous = current_app.config.get("SQLITE_SYNCHRONOUS", synchronous)
+    if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+        synchronous = "FULL"
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
+    cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+    cursor.close()

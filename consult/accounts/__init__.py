@@ -1,0 +1,1 @@
+"""Accounts: staff users, login, and the audit trail."""

@@ -1,0 +1,19 @@
+"""Staff forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired, Length
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        _l("User name"),
+        validators=[InputRequired(message=_l("Please type your user name.")), Length(max=80)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(message=_l("Please type your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )

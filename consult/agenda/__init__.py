@@ -1,0 +1,1 @@
+"""Agenda: sections, items and the rounds a facilitator opens and closes."""

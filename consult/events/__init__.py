@@ -1,0 +1,1 @@
+"""Events: one consultation and the sectors its participants pick from."""

@@ -1,0 +1,140 @@
+"""Event and Sector."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.enums import StrEnum, enum_column
+from consult.extensions import db
+from consult.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from consult.agenda.models import Item, Round, Section
+
+#: Join codes avoid look-alike characters (0/O, 1/I/L) so they survive being read aloud.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_join_code(length: int = 6) -> str:
+    """Return a random join code such as ``KH7Q2P``."""
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(length))
+
+
+class EventStatus(StrEnum):
+    draft = "draft"
+    live = "live"
+    archived = "archived"
+
+
+class JoinMode(StrEnum):
+    open = "open"  #: anyone with the join code
+    badge = "badge"  #: only pre-registered attendees through their badge link
+
+
+class Event(db.Model):
+    """One consultation: a workshop or a written consultation."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        sa.CheckConstraint("min_sector_n >= 1", name="min_sector_n_positive"),
+        sa.CheckConstraint("min_cell >= 1", name="min_cell_positive"),
+        sa.CheckConstraint(
+            "validate_pct BETWEEN 0 AND 100 AND sector_floor_pct BETWEEN 0 AND 100 "
+            "AND contest_pct BETWEEN 0 AND 100 AND spread_pct BETWEEN 0 AND 100",
+            name="thresholds_are_percentages",
+        ),
+        sa.CheckConstraint("default_locale IN ('km', 'en')", name="default_locale_known"),
+        sa.CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
+                           name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Title shown everywhere, in both languages.
+    title_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    title_km: Mapped[str] = mapped_column(sa.String(300), default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    description_km: Mapped[str] = mapped_column(sa.Text, default="")
+    venue_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    venue_km: Mapped[str] = mapped_column(sa.String(300), default="")
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    #: IANA time zone that dates and times are shown in.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Phnom_Penh")
+    #: Short code participants type or scan to join (upper case, unique).
+    join_code: Mapped[str] = mapped_column(sa.String(12), unique=True, default=new_join_code)
+    #: Secret for the read-only projector link, so the projector needs no staff login.
+    screen_token: Mapped[str] = mapped_column(
+        sa.String(43), unique=True, default=lambda: secrets.token_urlsafe(32)
+    )
+    join_mode: Mapped[JoinMode] = mapped_column(
+        enum_column(JoinMode, "join_mode"), default=JoinMode.open
+    )
+    #: Language a newcomer sees first, unless the browser or a switch says otherwise.
+    default_locale: Mapped[str] = mapped_column(sa.String(5), default="km")
+    #: Show numbers with Khmer digits (០១២…) in Khmer pages.
+    khmer_digits: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[EventStatus] = mapped_column(
+        enum_column(EventStatus, "event_status"), default=EventStatus.draft
+    )
+    #: Consensus thresholds (DESIGN.md section 4).
+    min_sector_n: Mapped[int] = mapped_column(default=3)
+    min_cell: Mapped[int] = mapped_column(default=3)
+    validate_pct: Mapped[float] = mapped_column(default=66.0)
+    sector_floor_pct: Mapped[float] = mapped_column(default=50.0)
+    contest_pct: Mapped[float] = mapped_column(default=50.0)
+    spread_pct: Mapped[float] = mapped_column(default=30.0)
+    #: Bumped on every change phones must notice (rounds opened, closed, revealed):
+    #: the cheap ETag for the status document.
+    state_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    sectors: Mapped[list[Sector]] = relationship(
+        back_populates="event", order_by="Sector.position", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="event", order_by="Section.position", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    rounds: Mapped[list[Round]] = relationship(
+        back_populates="event", order_by="Round.position", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    items: Mapped[list[Item]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+        overlaps="items",
+    )
+
+    def touch_state(self) -> None:
+        """Mark that what phones and the projector show has changed."""
+        self.state_version = (self.state_version or 0) + 1
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.join_code}>"
+
+
+class Sector(db.Model):
+    """A stakeholder group participants choose from, ordered within its event."""
+
+    __tablename__ = "sectors"
+    __table_args__ = (sa.UniqueConstraint("event_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    #: Order in the profile form and in result tables.
+    position: Mapped[int]
+    label_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    label_km: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    event: Mapped[Event] = relationship(back_populates="sectors")
+
+    def __repr__(self) -> str:
+        return f"<Sector {self.id} {self.label_en!r}>"

@@ -1,0 +1,1 @@
+"""Participants: joining, the profile, badges and posters."""

@@ -1,0 +1,98 @@
+"""Participant: one person at one event, anonymous by default."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.enums import StrEnum, enum_column
+from consult.extensions import db
+from consult.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from consult.events.models import Event, Sector
+
+#: Alphabet of the anonymised participant codes in exports.
+PUBLIC_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+class Gender(StrEnum):
+    woman = "woman"
+    man = "man"
+    another = "another"
+    undisclosed = "undisclosed"  #: prefer not to say
+
+
+GENDER_LABELS = {
+    Gender.woman: _l("Woman"),
+    Gender.man: _l("Man"),
+    Gender.another: _l("Another gender"),
+    Gender.undisclosed: _l("Prefer not to say"),
+}
+
+
+class Source(StrEnum):
+    web = "web"  #: joined with the event's code
+    badge = "badge"  #: pre-registered, joined through a personal badge link
+    paper = "paper"  #: typed in from a paper ballot
+
+
+def new_token() -> str:
+    """Return an unguessable participant token (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def new_public_code() -> str:
+    """Return an anonymised code for exports (``P-7KQ2M9``)."""
+    return "P-" + "".join(secrets.choice(PUBLIC_CODE_ALPHABET) for _ in range(6))
+
+
+class Participant(db.Model):
+    """One person at one event; known by a token, never by a password."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "public_code"),
+        sa.UniqueConstraint("event_id", "badge_number"),
+        sa.CheckConstraint("locale IN ('km', 'en')", name="locale_known"),
+        sa.Index("ix_participants_event_id_sector_id_gender", "event_id", "sector_id", "gender"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    #: Secret that the participant's cookie and resume link carry.
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    #: Anonymised code shown to analysts instead of any name.
+    public_code: Mapped[str] = mapped_column(sa.String(12), default=new_public_code)
+    sector_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sectors.id")
+    )
+    #: Organisation as typed (free text, optional).
+    organisation: Mapped[str] = mapped_column(sa.String(300), default="")
+    gender: Mapped[Gender | None] = mapped_column(enum_column(Gender, "gender"))
+    #: Preferred language of the interface.
+    locale: Mapped[str] = mapped_column(sa.String(5), default="km")
+    source: Mapped[Source] = mapped_column(enum_column(Source, "participant_source"),
+                                           default=Source.web)
+    #: For pre-registered attendees only (badges); never shown next to a vote.
+    display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    badge_number: Mapped[str | None] = mapped_column(sa.String(40))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the profile form was first completed; NULL until then.
+    profile_completed_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+    event: Mapped[Event] = relationship()
+    sector: Mapped[Sector | None] = relationship()
+
+    @property
+    def has_profile(self) -> bool:
+        return self.profile_completed_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Participant {self.id} {self.public_code}>"

@@ -1,0 +1,1 @@
+"""Voting: responses from phones and from paper ballots."""

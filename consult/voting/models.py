@@ -1,0 +1,153 @@
+"""Response, ResponseChoice and PaperBallot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.enums import StrEnum, enum_column
+from consult.extensions import db
+from consult.participants.models import Gender, Source
+from consult.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from consult.accounts.models import User
+    from consult.agenda.models import Item, ItemOption
+    from consult.participants.models import Participant
+
+
+class Response(db.Model):
+    """One participant's answer to one item; re-submitting updates it."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        sa.UniqueConstraint("participant_id", "item_id"),
+        # Covering index for tallies: item first, then the grouping columns, then the value.
+        sa.Index("ix_responses_tally", "item_id", "sector_id", "gender", "source", "value"),
+        sa.CheckConstraint("value IS NULL OR value BETWEEN 0 AND 5", name="value_on_scale"),
+        sa.CheckConstraint("revision >= 1", name="revision_positive"),
+        sa.CheckConstraint(
+            "(comment_hidden_at IS NULL) = (comment_hidden_by_id IS NULL)",
+            name="hidden_by_and_at_together",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("items.id", ondelete="CASCADE"))
+    #: The round the answer was given in (kept if the item is later moved).
+    round_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("rounds.id", ondelete="SET NULL"), index=True
+    )
+    #: Copies of the participant's profile, so tallies group without a join.
+    sector_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sectors.id")
+    )
+    gender: Mapped[Gender | None] = mapped_column(enum_column(Gender, "response_gender"))
+    source: Mapped[Source] = mapped_column(enum_column(Source, "response_source"),
+                                           default=Source.web)
+    #: Agreement 1–5 (0 = no opinion) or priority points 1–3; NULL for other kinds.
+    value: Mapped[int | None]
+    #: The answer of a ``text`` item.
+    text_value: Mapped[str | None] = mapped_column(sa.Text)
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    #: Comment locale as the participant wrote it (their interface language then).
+    comment_locale: Mapped[str | None] = mapped_column(sa.String(5))
+    #: Set when a facilitator hides the comment from published views (never deleted).
+    comment_hidden_at: Mapped[datetime | None]
+    comment_hidden_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    #: How many times the answer was saved; 1 for a first answer.
+    revision: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    participant: Mapped[Participant] = relationship()
+    item: Mapped[Item] = relationship()
+    choices: Mapped[list[ResponseChoice]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="ResponseChoice.rank",
+    )
+    comment_hidden_by: Mapped[User | None] = relationship()
+
+
+class ResponseChoice(db.Model):
+    """An option picked in a choice, multi or ranking answer (rank for ranking)."""
+
+    __tablename__ = "response_choices"
+    __table_args__ = (
+        sa.UniqueConstraint("response_id", "rank"),
+        sa.CheckConstraint("rank IS NULL OR rank >= 1", name="rank_positive"),
+        sa.Index("ix_response_choices_option_id_rank", "option_id", "rank"),
+    )
+
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    option_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("item_options.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Position in a ranking (1 = first); NULL for choice and multi.
+    rank: Mapped[int | None]
+
+    response: Mapped[Response] = relationship(back_populates="choices")
+    option: Mapped[ItemOption] = relationship()
+
+
+class BallotStatus(StrEnum):
+    entered = "entered"  #: typed once; waits for a second typing when double entry is on
+    mismatch = "mismatch"  #: two typings differ; a facilitator must resolve it
+    confirmed = "confirmed"  #: counted: a Participant with source ``paper`` exists
+
+
+class PaperBallot(db.Model):
+    """One printed ballot as typed by a clerk (and, with double entry, by a second)."""
+
+    __tablename__ = "paper_ballots"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "ballot_number"),
+        sa.CheckConstraint(
+            "status != 'confirmed' OR participant_id IS NOT NULL", name="confirmed_has_participant"
+        ),
+        sa.CheckConstraint(
+            "second_entered_by_id IS NULL OR second_entered_by_id != entered_by_id",
+            name="second_clerk_differs",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    #: Number printed on the ballot.
+    ballot_number: Mapped[str] = mapped_column(sa.String(40))
+    #: First typing: {"sector_id", "organisation", "gender", "locale", "answers": {item_id: …}}.
+    first_entry: Mapped[dict] = mapped_column(sa.JSON)
+    entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Second typing by another clerk (double entry), same shape as the first.
+    second_entry: Mapped[dict | None] = mapped_column(sa.JSON)
+    second_entered_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    second_entered_at: Mapped[datetime | None]
+    status: Mapped[BallotStatus] = mapped_column(
+        enum_column(BallotStatus, "ballot_status"), default=BallotStatus.entered
+    )
+    #: The participant the ballot became once confirmed.
+    participant_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("participants.id"), unique=True
+    )
+    confirmed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    confirmed_at: Mapped[datetime | None]
+
+    entered_by: Mapped[User] = relationship(foreign_keys=[entered_by_id])
+    second_entered_by: Mapped[User | None] = relationship(foreign_keys=[second_entered_by_id])
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
+    participant: Mapped[Participant | None] = relationship()

@@ -1,0 +1,5 @@
+// Consult: small enhancements only; every page works without this file.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+})();

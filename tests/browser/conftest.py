@@ -1,0 +1,86 @@
+"""Browser tests: the app served on 127.0.0.1, driven in Debian's Chromium by Playwright.
+
+No browser is downloaded: Playwright launches /usr/bin/chromium (or $CHROMIUM_PATH). When it
+is missing, these tests are skipped and the run says so loudly at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: Flags for a machine without network or display (see the env notes in the README).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    if HAVE_CHROMIUM:
+        return
+    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}: browser tests skipped")
+    for item in items:
+        if "browser" in str(item.fspath):
+            item.add_marker(skip)
+
+
+class LiveServer:
+    """The app served by werkzeug in a thread (each request in its own thread)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(app):
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A 360-px phone in Khmer."""
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="km-KH",
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a screenshot into docs/screenshots/ and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,118 @@
+"""Fixtures: a fresh app per test on a real database, emptied after each test.
+
+The database is SQLite in a temporary file unless TEST_DATABASE_URL names another
+(PostgreSQL in CI). The schema is built once per run; every test starts with empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from consult import create_app
+from consult.extensions import db
+from tests import factories
+
+_TMP = tempfile.mkdtemp(prefix="consult-tests-")
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
+IS_POSTGRES = DATABASE_URL.startswith("postgresql")
+
+
+def app_config(**overrides) -> dict:
+    """Return the settings every test app gets."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PUBLIC_URL": "http://192.0.2.10:8000",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def _schema():
+    """Create the schema once for the whole run (migrations are tested separately)."""
+    app = create_app(app_config())
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    if IS_POSTGRES:
+        names = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_schema, tmp_path: Path, request):
+    """Return an app on the test database; its tables are emptied afterwards.
+
+    ``@pytest.mark.config(KEY=value)`` on a test changes its app's settings.
+    """
+    marker = request.node.get_closest_marker("config")
+    app = create_app(app_config(**(marker.kwargs if marker else {})))
+    app.instance_path = str(tmp_path / "instance")
+    os.makedirs(app.instance_path, exist_ok=True)
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app):
+    """The factories, bound to this test's app (``make.event(...)``)."""
+    return factories
+
+
+def login(client, user, password: str = factories.DEFAULT_PASSWORD):
+    """Sign ``user`` in through the real login form."""
+    response = client.post("/staff/login", data={"username": user.username, "password": password})
+    assert response.status_code == 302, response.data[:500]
+    return response
+
+
+@pytest.fixture
+def admin_engine():
+    """An engine with rights to create databases (PostgreSQL only)."""
+    if not IS_POSTGRES:
+        pytest.skip("PostgreSQL only")
+    url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say loudly when the browser tests could not run."""
+    from tests.browser.conftest import CHROMIUM, HAVE_CHROMIUM
+
+    if not HAVE_CHROMIUM:
+        terminalreporter.write_sep(
+            "!", f"BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM} "
+            "(apt-get install chromium, or set CHROMIUM_PATH)", red=True, bold=True)
