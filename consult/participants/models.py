@@ -70,7 +70,7 @@ class Participant(db.Model):
     #: Anonymised code shown to analysts instead of any name.
     public_code: Mapped[str] = mapped_column(sa.String(12), default=new_public_code)
     sector_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("sectors.id")
+        sa.ForeignKey("sectors.id", deferrable=True, initially="DEFERRED")
     )
     #: Organisation as typed (free text, optional).
     organisation: Mapped[str] = mapped_column(sa.String(300), default="")

@@ -46,7 +46,7 @@ class Response(db.Model):
     )
     #: Copies of the participant's profile, so tallies group without a join.
     sector_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("sectors.id")
+        sa.ForeignKey("sectors.id", deferrable=True, initially="DEFERRED")
     )
     gender: Mapped[Gender | None] = mapped_column(enum_column(Gender, "response_gender"))
     source: Mapped[Source] = mapped_column(enum_column(Source, "response_source"),
@@ -140,7 +140,7 @@ class PaperBallot(db.Model):
     )
     #: The participant the ballot became once confirmed.
     participant_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("participants.id"), unique=True
+        sa.ForeignKey("participants.id", deferrable=True, initially="DEFERRED"), unique=True
     )
     confirmed_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT")

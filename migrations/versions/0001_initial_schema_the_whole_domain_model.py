@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 06:58:46.731766
+Create Date: 2026-11-25 07:04:45.509841
 
 """
 from alembic import op
@@ -183,7 +183,7 @@ def upgrade():
     sa.Column('last_seen_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint("locale IN ('km', 'en')", name=op.f('ck_participants_locale_known')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_participants_event_id_events'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['sector_id'], ['sectors.id'], name=op.f('fk_participants_sector_id_sectors')),
+    sa.ForeignKeyConstraint(['sector_id'], ['sectors.id'], name=op.f('fk_participants_sector_id_sectors'), initially='DEFERRED', deferrable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_participants')),
     sa.UniqueConstraint('event_id', 'badge_number', name=op.f('uq_participants_event_id_badge_number')),
     sa.UniqueConstraint('event_id', 'public_code', name=op.f('uq_participants_event_id_public_code')),
@@ -223,7 +223,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['confirmed_by_id'], ['users.id'], name=op.f('fk_paper_ballots_confirmed_by_id_users'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], name=op.f('fk_paper_ballots_entered_by_id_users'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_paper_ballots_event_id_events'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_paper_ballots_participant_id_participants')),
+    sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_paper_ballots_participant_id_participants'), initially='DEFERRED', deferrable=True),
     sa.ForeignKeyConstraint(['second_entered_by_id'], ['users.id'], name=op.f('fk_paper_ballots_second_entered_by_id_users'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_paper_ballots')),
     sa.UniqueConstraint('event_id', 'ballot_number', name=op.f('uq_paper_ballots_event_id_ballot_number')),
@@ -253,7 +253,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_responses_item_id_items'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_responses_participant_id_participants'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_responses_round_id_rounds'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['sector_id'], ['sectors.id'], name=op.f('fk_responses_sector_id_sectors')),
+    sa.ForeignKeyConstraint(['sector_id'], ['sectors.id'], name=op.f('fk_responses_sector_id_sectors'), initially='DEFERRED', deferrable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_responses')),
     sa.UniqueConstraint('participant_id', 'item_id', name=op.f('uq_responses_participant_id_item_id'))
     )

@@ -56,3 +56,14 @@ def test_deleting_an_event_removes_its_responses(make):
     db.session.delete(event)
     db.session.commit()
     assert db.session.query(Response).count() == 0
+
+
+def test_a_sector_in_use_cannot_be_deleted_alone(make):
+    event = make.event()
+    item = make.item(event)
+    make.response(make.participant(event), item)
+    db.session.commit()
+    db.session.delete(event.sectors[0])
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
