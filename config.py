@@ -5,6 +5,7 @@ Every variable is listed in the README's configuration table.
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("CONSULT_INSTANCE", BASE_DIR / "instance"))
@@ -25,7 +26,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'consult.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     #: The address phones can reach, for QR codes and printed links.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
     #: Seconds SQLite waits for a lock before giving up.

@@ -73,8 +73,12 @@ def _register_blueprints(app: Flask) -> None:
     from consult.accounts.views import bp as accounts_bp
     from consult.i18n import bp as i18n_bp
     from consult.participants.views import bp as participants_bp
+    from consult.room.views import bp as room_bp
+    from consult.voting.views import bp as voting_bp
 
     app.register_blueprint(participants_bp)
+    app.register_blueprint(voting_bp)
+    app.register_blueprint(room_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(i18n_bp)
 
@@ -92,6 +96,7 @@ def _register_hooks(app: Flask) -> None:
         tr_text,
     )
     from consult.security import add_security_headers
+    from consult.timeutil import utcnow
 
     app.before_request(load_participant)
     app.after_request(add_security_headers)
@@ -105,6 +110,7 @@ def _register_hooks(app: Flask) -> None:
             "format_dt": format_dt,
             "format_number": format_number,
             "language_names": LANGUAGE_NAMES,
+            "server_now": lambda: utcnow().isoformat(timespec="seconds") + "Z",
         }
 
     app.jinja_env.filters["khmer_digits"] = khmer_digits

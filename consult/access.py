@@ -68,3 +68,16 @@ def event_by_code_or_404(code: str):
         abort(404)
     g.event = event
     return event
+
+
+def participant_for(event):
+    """Return the participant in the cookie if they belong to ``event``."""
+    participant = g.get("participant")
+    return participant if participant is not None and participant.event_id == event.id else None
+
+
+def sign_in_participant(participant) -> None:
+    """Remember ``participant`` in this browser (signed session cookie)."""
+    session[PARTICIPANT_SESSION_KEY] = participant.token
+    session.permanent = True
+    g.participant = participant

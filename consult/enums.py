@@ -5,9 +5,8 @@ import enum
 import sqlalchemy as sa
 
 
-class StrEnum(str, enum.Enum):
-    def __str__(self) -> str:
-        return self.value
+class StrEnum(enum.StrEnum):
+    """A string enum whose members are their values (``Role.admin == "admin"``)."""
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:

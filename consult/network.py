@@ -20,7 +20,7 @@ def lan_address() -> str | None:
             address = sock.getsockname()[0]
     except OSError:
         address = None
-    if address and not address.startswith("127.") and address != "0.0.0.0":
+    if address and not address.startswith("127.") and address != "0.0.0.0":  # noqa: S104 - a check, not a bind
         return address
     try:
         for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):

@@ -6,11 +6,14 @@ The database is SQLite in a temporary file unless TEST_DATABASE_URL names anothe
 
 from __future__ import annotations
 
+import contextvars
 import os
 import tempfile
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from consult import create_app
@@ -61,6 +64,20 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run outside the test's app context.
+
+    Each request then gets its own app context, ``g`` and database session, as in
+    production; afterwards the test's own session forgets what it had loaded.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(_schema, tmp_path: Path, request):
     """Return an app on the test database; its tables are emptied afterwards.
@@ -69,6 +86,7 @@ def app(_schema, tmp_path: Path, request):
     """
     marker = request.node.get_closest_marker("config")
     app = create_app(app_config(**(marker.kwargs if marker else {})))
+    app.test_client_class = IsolatedClient
     app.instance_path = str(tmp_path / "instance")
     os.makedirs(app.instance_path, exist_ok=True)
     with app.app_context():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from consult import create_app
+from consult.extensions import db
 from consult.security import load_or_create_secret_key
 from tests.conftest import app_config
 
@@ -88,6 +89,7 @@ def test_unknown_language_is_ignored(client):
 
 def test_event_default_locale_applies_to_its_pages(client, make):
     event = make.event(default_locale="en")
+    db.session.commit()
     html = client.get(f"/j/{event.join_code}", headers={"Accept-Language": ""}).get_data(
         as_text=True
     )

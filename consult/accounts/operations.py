@@ -14,14 +14,15 @@ MIN_PASSWORD_LENGTH = 10
 
 
 def record(action: str, *, user: User | None = None, event_id: int | None = None,
-           target=None, **details) -> AuditEntry:
+           target=None, target_type: str | None = None, target_id: int | None = None,
+           **details) -> AuditEntry:
     """Add an audit entry for ``action`` (flushed with the caller's transaction)."""
     entry = AuditEntry(
         action=action,
         user_id=user.id if user is not None else None,
         event_id=event_id,
-        target_type=target.__tablename__ if target is not None else None,
-        target_id=target.id if target is not None else None,
+        target_type=target.__tablename__ if target is not None else target_type,
+        target_id=target.id if target is not None else target_id,
         details=details,
     )
     db.session.add(entry)

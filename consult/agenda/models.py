@@ -104,6 +104,10 @@ class Round(db.Model):
     #: Whether the projector may show this round's results.
     results_revealed: Mapped[bool] = mapped_column(default=False)
     revealed_at: Mapped[datetime | None]
+    #: Optimistic lock: two facilitators pressing "close" at once cannot both succeed.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     event: Mapped[Event] = relationship(back_populates="rounds")
     items: Mapped[list[Item]] = relationship(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 07:04:45.509841
+Create Date: 2026-11-25 07:18:42.995862
 
 """
 from alembic import op
@@ -96,6 +96,7 @@ def upgrade():
     sa.Column('closes_at', sa.DateTime(), nullable=True),
     sa.Column('results_revealed', sa.Boolean(), nullable=False),
     sa.Column('revealed_at', sa.DateTime(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("state != 'closed' OR closed_at IS NOT NULL", name=op.f('ck_rounds_closed_has_closed_at')),
     sa.CheckConstraint("state != 'open' OR opened_at IS NOT NULL", name=op.f('ck_rounds_open_has_opened_at')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_rounds_event_id_events'), ondelete='CASCADE'),

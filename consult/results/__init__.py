@@ -1,0 +1,1 @@
+"""Results: SQL aggregation, consensus rules, workbook and CSV export."""

@@ -1,0 +1,1 @@
+"""The room: the facilitator's console, the projector, live status."""

@@ -1,0 +1,244 @@
+"""The facilitator's console and the projector screen."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from consult.access import get_or_404, roles_required
+from consult.accounts.models import Role
+from consult.agenda import operations as agenda_ops
+from consult.agenda.models import Item, Round, RoundState, Section
+from consult.errors import ConsultError
+from consult.events.models import Event
+from consult.extensions import db
+from consult.i18n import tr_text
+from consult.network import public_base_url
+from consult.participants.models import GENDER_LABELS, Gender
+from consult.participants.views import event_or_wrong_code, open_rounds
+from consult.qr import qr_svg
+from consult.results import queries
+from consult.results.figures import group_table
+from consult.results.summaries import BAR_LABELS, item_figures
+from consult.room.forms import ExtendRoundForm, OpenRoundForm
+from consult.voting import operations as voting_ops
+from consult.voting.models import Response
+
+bp = Blueprint("room", __name__)
+
+STAFF = (Role.facilitator, Role.analyst)
+
+
+def _event(event_id: int) -> Event:
+    event = get_or_404(Event, event_id)
+    g.event = event
+    return event
+
+
+def _round(event: Event, round_id: int) -> Round:
+    round_ = get_or_404(Round, round_id)
+    if round_.event_id != event.id:
+        abort(404)
+    return round_
+
+
+def _live_context(event: Event) -> dict:
+    """Turnout and tallies of the open rounds, for the console's live panel."""
+    rounds = open_rounds(event)
+    genders = [g.value for g in Gender]
+    joined = group_table(queries.joined_by_group(event.id), [s.id for s in event.sectors],
+                         genders)
+    panels = []
+    for round_ in rounds:
+        items = db.session.scalars(select(Item).where(Item.round_id == round_.id)
+                                   .order_by(Item.round_position)
+                                   .options(selectinload(Item.options))).all()
+        responded = group_table(queries.responded_by_group(round_.id),
+                                [s.id for s in event.sectors], genders)
+        comments = db.session.scalars(
+            select(Response).where(Response.round_id == round_.id, Response.comment.is_not(None))
+            .order_by(Response.updated_at.desc()).limit(50)
+        ).all()
+        panels.append({"round": round_, "responded": responded,
+                       "figures": item_figures(event, items), "comments": comments})
+    return {"event": event, "joined": joined, "joined_total": queries.joined_count(event.id),
+            "genders": genders, "gender_labels": GENDER_LABELS, "panels": panels,
+            "bar_labels": BAR_LABELS,
+            "can_run": current_user.is_authenticated and current_user.can(Role.facilitator)}
+
+
+@bp.get("/staff/events/<int:event_id>/console")
+@roles_required(*STAFF)
+def console(event_id: int):
+    """Show the agenda with a button per round, and the live panel."""
+    event = _event(event_id)
+    sections = db.session.scalars(
+        select(Section).where(Section.event_id == event.id).order_by(Section.position)
+    ).all()
+    rounds = db.session.scalars(
+        select(Round).where(Round.event_id == event.id).order_by(Round.position)
+        .options(selectinload(Round.items))
+    ).all()
+    screen_url = url_for("room.screen", code=event.join_code, k=event.screen_token)
+    return render_template(
+        "room/event_console.html", sections=sections, rounds=rounds,
+        open_form=OpenRoundForm(), extend_form=ExtendRoundForm(),
+        join_url=public_base_url(current_app) + url_for("participants.join_event",
+                                                        code=event.join_code),
+        screen_url=screen_url, **_live_context(event),
+    )
+
+
+@bp.get("/staff/events/<int:event_id>/console/live")
+@roles_required(*STAFF)
+def console_live(event_id: int):
+    """Return the live panel alone (the console's script swaps it in every few seconds)."""
+    event = _event(event_id)
+    return render_template("room/_console_live.html", **_live_context(event))
+
+
+def _round_action(event_id: int, round_id: int, action, success: str):
+    event = _event(event_id)
+    round_ = _round(event, round_id)
+    try:
+        action(round_)
+    except ConsultError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("room.console", event_id=event.id) + f"#round-{round_id}")
+    db.session.commit()
+    flash(success % {"round": tr_text(round_, "title")}, "success")
+    return redirect(url_for("room.console", event_id=event.id) + f"#round-{round_id}")
+
+
+@bp.post("/staff/events/<int:event_id>/rounds/<int:round_id>/open")
+@roles_required(Role.facilitator)
+def open_round(event_id: int, round_id: int):
+    """Open (or reopen) a round, with an optional countdown."""
+    form = OpenRoundForm()
+    if not form.validate():
+        flash(" ".join(form.minutes.errors), "error")
+        return redirect(url_for("room.console", event_id=event_id))
+    return _round_action(event_id, round_id,
+                         lambda r: agenda_ops.open_round(r, current_user, form.minutes.data),
+                         _("Round opened: %(round)s"))
+
+
+@bp.post("/staff/events/<int:event_id>/rounds/<int:round_id>/close")
+@roles_required(Role.facilitator)
+def close_round(event_id: int, round_id: int):
+    """Close an open round."""
+    return _round_action(event_id, round_id,
+                         lambda r: agenda_ops.close_round(r, current_user),
+                         _("Round closed: %(round)s"))
+
+
+@bp.post("/staff/events/<int:event_id>/rounds/<int:round_id>/extend")
+@roles_required(Role.facilitator)
+def extend_round(event_id: int, round_id: int):
+    """Set an open round's countdown to end some minutes from now."""
+    form = ExtendRoundForm()
+    if not form.validate():
+        flash(" ".join(form.minutes.errors), "error")
+        return redirect(url_for("room.console", event_id=event_id))
+    return _round_action(event_id, round_id,
+                         lambda r: agenda_ops.extend_round(r, current_user, form.minutes.data),
+                         _("Countdown changed: %(round)s"))
+
+
+@bp.post("/staff/events/<int:event_id>/rounds/<int:round_id>/reveal")
+@roles_required(Role.facilitator)
+def reveal_round(event_id: int, round_id: int):
+    """Show a round's results on the projector."""
+    return _round_action(event_id, round_id,
+                         lambda r: agenda_ops.reveal_round(r, current_user, True),
+                         _("Results shown on the projector: %(round)s"))
+
+
+@bp.post("/staff/events/<int:event_id>/rounds/<int:round_id>/hide-results")
+@roles_required(Role.facilitator)
+def hide_results(event_id: int, round_id: int):
+    """Take a round's results off the projector."""
+    return _round_action(event_id, round_id,
+                         lambda r: agenda_ops.reveal_round(r, current_user, False),
+                         _("Results hidden from the projector: %(round)s"))
+
+
+@bp.post("/staff/events/<int:event_id>/responses/<int:response_id>/comment-visibility")
+@roles_required(Role.facilitator)
+def set_comment_visibility(event_id: int, response_id: int):
+    """Hide a comment from published views, or show it again (never deleted)."""
+    event = _event(event_id)
+    response = get_or_404(Response, response_id)
+    if response.item.event_id != event.id or response.comment is None:
+        abort(404)
+    hide = request.form.get("hidden") == "1"
+    voting_ops.set_comment_hidden(response, current_user, hide)
+    db.session.commit()
+    flash(_("Comment hidden from published views.") if hide else _("Comment shown again."),
+          "success")
+    return redirect(url_for("room.console", event_id=event.id) + "#comments")
+
+
+def _screen_allowed(event: Event) -> bool:
+    key = request.args.get("k", "")
+    if key and hmac.compare_digest(key, event.screen_token):
+        return True
+    return current_user.is_authenticated and current_user.can(*STAFF)
+
+
+def _screen_context(event: Event) -> dict:
+    rounds = open_rounds(event)
+    revealed = db.session.scalars(
+        select(Round).where(Round.event_id == event.id, Round.results_revealed.is_(True),
+                            Round.state != RoundState.draft.value)
+        .order_by(Round.revealed_at.desc()).limit(1)
+    ).first()
+    figures = []
+    if revealed is not None:
+        items = db.session.scalars(select(Item).where(Item.round_id == revealed.id)
+                                   .order_by(Item.round_position)
+                                   .options(selectinload(Item.options))).all()
+        figures = item_figures(event, items)
+    responded = {r.id: sum(n for *_, n in queries.responded_by_group(r.id)) for r in rounds}
+    return {"event": event, "open_rounds": rounds, "responded": responded,
+            "revealed": revealed, "figures": figures, "bar_labels": BAR_LABELS,
+            "joined_total": queries.joined_count(event.id)}
+
+
+@bp.get("/e/<code>/screen")
+def screen(code: str):
+    """The projector view: QR code, join count, the open round, revealed results."""
+    event = event_or_wrong_code(code)
+    if not _screen_allowed(event):
+        abort(403)
+    join_url = public_base_url(current_app) + url_for("participants.join_event",
+                                                      code=event.join_code)
+    return render_template("room/event_screen.html", join_url=join_url, join_qr=qr_svg(join_url),
+                           live_url=url_for("room.screen_live", code=event.join_code,
+                                            k=request.args.get("k") or None),
+                           **_screen_context(event))
+
+
+@bp.get("/e/<code>/screen/live")
+def screen_live(code: str):
+    """Return the projector's live part alone (its script swaps it in every few seconds)."""
+    event = event_or_wrong_code(code)
+    if not _screen_allowed(event):
+        abort(403)
+    return render_template("room/_screen_live.html", **_screen_context(event))
