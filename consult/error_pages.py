@@ -11,15 +11,42 @@ from consult.errors import ConsultError
 
 #: Title and explanation per status code, in words a participant understands.
 ERROR_TEXTS = {
-    400: (_l("Bad request"), _l("The page could not understand what was sent. Please go back and try again.")),
-    403: (_l("Not allowed"), _l("You do not have permission to open this page.")),
-    404: (_l("Page not found"), _l("There is no page at this address. Check the link or the code.")),
-    405: (_l("Not allowed here"), _l("This page cannot be used that way. Please go back and use the buttons on the page.")),
-    409: (_l("Not possible now"), _l("This cannot be done in the current state.")),
-    413: (_l("Too large"), _l("What you sent is too large. Please send a smaller file.")),
-    429: (_l("Too many attempts"), _l("Please wait a moment, then try again.")),
-    500: (_l("Something went wrong"), _l("An error occurred on our side. Your earlier answers are safe. Please try again.")),
-    503: (_l("Not saved, try again"), _l("The server is busy. Nothing was saved: please try again in a moment.")),
+    400: (
+        _l("Bad request"),
+        _l("The page could not understand what was sent. Please go back and try again."),
+    ),
+    403: (
+        _l("Not allowed"),
+        _l("You do not have permission to open this page."),
+    ),
+    404: (
+        _l("Page not found"),
+        _l("There is no page at this address. Check the link or the code."),
+    ),
+    405: (
+        _l("Not allowed here"),
+        _l("This page cannot be used that way. Please go back and use the buttons on the page."),
+    ),
+    409: (
+        _l("Not possible now"),
+        _l("This cannot be done in the current state."),
+    ),
+    413: (
+        _l("Too large"),
+        _l("What you sent is too large. Please send a smaller file."),
+    ),
+    429: (
+        _l("Too many attempts"),
+        _l("Please wait a moment, then try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An error occurred on our side. Your earlier answers are safe. Please try again."),
+    ),
+    503: (
+        _l("Not saved, try again"),
+        _l("The server is busy. Nothing was saved: please try again in a moment."),
+    ),
 }
 
 

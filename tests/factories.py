@@ -62,7 +62,10 @@ def item(event, section=None, round=None, kind=ItemKind.agreement, options=(), *
 
 
 def participant(event, sector=None, gender=Gender.woman, **kw):
+    from consult.timeutil import utcnow
+
     sector = sector if sector is not None else event.sectors[0]
+    kw.setdefault("profile_completed_at", utcnow())
     obj = Participant(event=event, sector=sector, gender=gender, **kw)
     db.session.add(obj)
     db.session.flush()
