@@ -82,8 +82,11 @@ def response(participant, item, value=4, **kw):
 
 
 def user(role=Role.facilitator, username=None, password=DEFAULT_PASSWORD, **kw):
+    from werkzeug.security import generate_password_hash
+
     obj = User(username=username or f"{role}{next(_seq)}", role=Role(role), **kw)
-    obj.set_password(password)
+    # A cheap hash keeps the suite fast; the app's own default is tested in test_login.
+    obj.password_hash = generate_password_hash(password, method="pbkdf2:sha256:1")
     db.session.add(obj)
     db.session.flush()
     return obj
