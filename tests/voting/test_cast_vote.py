@@ -166,7 +166,7 @@ def test_without_a_profile_the_vote_page_sends_to_the_profile(client, make):
 
 def test_an_item_of_another_event_is_not_found(client, make):
     event, _, _ = workshop(make)
-    other, _, other_items = workshop(make)
+    _other, _, other_items = workshop(make)
     as_participant(client, make.participant(event))
     db.session.commit()
     assert vote(client, event, other_items[0], "4").status_code == 404
