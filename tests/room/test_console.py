@@ -95,7 +95,7 @@ def test_reveal_and_hide_results(client, make, staff):
 
 
 def test_hide_and_show_a_comment_keeps_it(client, make, staff):
-    event, round_, items = workshop(make)
+    event, _, items = workshop(make)
     response = make.response(make.participant(event), items[0], comment="Off-topic remark")
     db.session.commit()
     url = f"/staff/events/{event.id}/responses/{response.id}/comment-visibility"
@@ -112,7 +112,7 @@ def test_hide_and_show_a_comment_keeps_it(client, make, staff):
 
 
 def test_live_panel_counts_turnout_and_tallies(client, make, staff):
-    event, round_, items = workshop(make)
+    event, _, items = workshop(make)
     gov, academia = event.sectors[0], event.sectors[1]
     for sector, gender, value in [(gov, "woman", 5), (gov, "man", 4), (academia, "woman", 1),
                                   (academia, "woman", 0)]:

@@ -147,7 +147,7 @@ def test_vote_refused_past_the_deadline_even_before_anyone_closes(client, make):
 
 
 def test_refusal_message_is_translated(client, make):
-    event, round_, items = workshop(make, open_round=False)
+    event, _, items = workshop(make, open_round=False)
     as_participant(client, make.participant(event, locale="km"))
     db.session.commit()
     client.post("/language", data={"lang": "km", "next": "/"})
