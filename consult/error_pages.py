@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from consult.errors import ConsultError
@@ -81,6 +82,22 @@ def register_error_handlers(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return render_error(error.code)
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error):
+        # Locked past the busy timeout, or the server is gone: nothing was saved, say so.
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                           error.orig)
+        from consult.extensions import db
+
+        try:
+            db.session.rollback()
+        except OperationalError:
+            pass
+        response = render_error(503)
+        response = app.make_response(response)
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(InternalServerError)
     def _server_error(error):
