@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -90,10 +92,8 @@ def register_error_handlers(app: Flask) -> None:
                            error.orig)
         from consult.extensions import db
 
-        try:
+        with contextlib.suppress(OperationalError):
             db.session.rollback()
-        except OperationalError:
-            pass
         response = render_error(503)
         response = app.make_response(response)
         response.headers["Retry-After"] = "2"
