@@ -1,0 +1,122 @@
+"""Consensus rules of DESIGN.md section 4, as pure functions over counts.
+
+Every comparison is on unrounded values and "≥" means ≥: an item at exactly 66.0 % overall
+agreement meets a 66 % threshold; a spread of exactly 30 points fails "spread < 30".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from consult.enums import StrEnum
+
+
+class Status(StrEnum):
+    validated = "validated"
+    contested = "contested"
+    not_validated = "not_validated"
+
+
+STATUS_LABELS = {
+    Status.validated: _l("Validated"),
+    Status.contested: _l("Contested"),
+    Status.not_validated: _l("Not validated"),
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """An event's thresholds (percentages 0–100 and minimum counts)."""
+
+    validate_pct: float = 66.0
+    sector_floor_pct: float = 50.0
+    contest_pct: float = 50.0
+    spread_pct: float = 30.0
+    min_sector_n: int = 3
+
+    @classmethod
+    def of(cls, event) -> Thresholds:
+        return cls(event.validate_pct, event.sector_floor_pct, event.contest_pct,
+                   event.spread_pct, event.min_sector_n)
+
+
+@dataclass(frozen=True)
+class GroupAgreement:
+    """One sector's answers to one agreement item."""
+
+    key: object  #: the sector id
+    label: str
+    opinion_n: int  #: answers with an opinion (1–5)
+    agree_n: int  #: answers 4 or 5
+
+    @property
+    def pct_agree(self) -> float | None:
+        return 100 * self.agree_n / self.opinion_n if self.opinion_n else None
+
+
+@dataclass
+class Consensus:
+    status: Status
+    reason: str
+    overall_pct: float | None
+    balanced_pct: float | None  #: mean of the eligible sectors' % agree
+    spread: float  #: highest minus lowest eligible % agree (0 with fewer than two)
+    eligible: list[GroupAgreement] = field(default_factory=list)
+    below_floor: list[GroupAgreement] = field(default_factory=list)
+    spread_pair: tuple[GroupAgreement, GroupAgreement] | None = None
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0f}%"
+
+
+def consensus(opinion_n: int, agree_n: int, sectors: list[GroupAgreement],
+              t: Thresholds) -> Consensus:
+    """Decide validated / contested / not validated, with the reason in words."""
+    overall = 100 * agree_n / opinion_n if opinion_n else None
+    eligible = [s for s in sectors if s.opinion_n >= t.min_sector_n]
+    balanced = (sum(s.pct_agree for s in eligible) / len(eligible)) if eligible else None
+    spread, pair = 0.0, None
+    if len(eligible) >= 2:
+        low = min(eligible, key=lambda s: s.pct_agree)
+        high = max(eligible, key=lambda s: s.pct_agree)
+        spread, pair = high.pct_agree - low.pct_agree, (high, low)
+    below = [s for s in eligible if s.pct_agree < t.sector_floor_pct]
+    result = Consensus(Status.not_validated, "", overall, balanced, spread, eligible, below, pair)
+    if overall is None:
+        result.reason = str(_l("No answer with an opinion yet."))
+        return result
+    wide = spread >= t.spread_pct
+    problems = []
+    if below:
+        problems.append(str(_l(
+            "%(sectors)s below %(floor)s agreement.",
+            sectors=", ".join(f"{s.label} ({_pct(s.pct_agree)})" for s in below),
+            floor=_pct(t.sector_floor_pct))))
+    if wide:
+        high, low = pair
+        problems.append(str(_l(
+            "%(high)s (%(high_pct)s) and %(low)s (%(low_pct)s) differ by %(spread)s points.",
+            high=high.label, high_pct=_pct(high.pct_agree), low=low.label,
+            low_pct=_pct(low.pct_agree), spread=f"{spread:.0f}")))
+    if overall >= t.validate_pct and not problems:
+        result.status = Status.validated
+        result.reason = str(_l(
+            "%(agree)s agree overall; every sector with enough answers is at or above "
+            "%(floor)s and they differ by less than %(spread)s points.",
+            agree=_pct(overall), floor=_pct(t.sector_floor_pct), spread=f"{t.spread_pct:.0f}"))
+    elif overall >= t.contest_pct and problems:
+        result.status = Status.contested
+        result.reason = " ".join(problems)
+    elif overall < t.contest_pct:
+        result.reason = str(_l(
+            "Overall agreement %(agree)s is below %(threshold)s needed to validate and below "
+            "%(contest)s needed to call it contested.", agree=_pct(overall),
+            threshold=_pct(t.validate_pct), contest=_pct(t.contest_pct)))
+    else:
+        result.reason = " ".join([str(_l("Overall agreement %(agree)s is below %(threshold)s.",
+                                         agree=_pct(overall), threshold=_pct(t.validate_pct))),
+                                  *problems]) if overall < t.validate_pct else " ".join(problems)
+    return result
