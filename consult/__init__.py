@@ -73,12 +73,14 @@ def _register_blueprints(app: Flask) -> None:
     from consult.accounts.views import bp as accounts_bp
     from consult.i18n import bp as i18n_bp
     from consult.participants.views import bp as participants_bp
+    from consult.results.views import bp as results_bp
     from consult.room.views import bp as room_bp
     from consult.voting.views import bp as voting_bp
 
     app.register_blueprint(participants_bp)
     app.register_blueprint(voting_bp)
     app.register_blueprint(room_bp)
+    app.register_blueprint(results_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(i18n_bp)
 
@@ -90,6 +92,7 @@ def _register_hooks(app: Flask) -> None:
         current_lang,
         format_dt,
         format_number,
+        format_pct,
         khmer_digits,
         localize_digits,
         tr,
@@ -109,6 +112,7 @@ def _register_hooks(app: Flask) -> None:
             "current_lang": current_lang,
             "format_dt": format_dt,
             "format_number": format_number,
+            "format_pct": format_pct,
             "language_names": LANGUAGE_NAMES,
             "server_now": lambda: utcnow().isoformat(timespec="seconds") + "Z",
         }

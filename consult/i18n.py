@@ -114,6 +114,15 @@ def format_number(value, event=None) -> str:
     return localize_digits(babel_format_decimal(value, locale=get_locale()), event)
 
 
+def format_pct(value, event=None, digits: int = 0) -> str:
+    """Format a 0–100 percentage through Babel (``67%``), or an en dash when there is none."""
+    if value is None:
+        return "–"
+    text = babel_format_decimal(round(value, digits), format="#,##0" + ("." + "0" * digits if
+                                digits else ""), locale=get_locale())
+    return localize_digits(text, event) + "%"
+
+
 def _safe_next(target: str | None) -> str:
     """Only follow relative redirects on this site."""
     if not target:

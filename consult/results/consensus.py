@@ -59,13 +59,53 @@ class GroupAgreement:
 @dataclass
 class Consensus:
     status: Status
-    reason: str
     overall_pct: float | None
     balanced_pct: float | None  #: mean of the eligible sectors' % agree
     spread: float  #: highest minus lowest eligible % agree (0 with fewer than two)
+    thresholds: Thresholds
     eligible: list[GroupAgreement] = field(default_factory=list)
     below_floor: list[GroupAgreement] = field(default_factory=list)
     spread_pair: tuple[GroupAgreement, GroupAgreement] | None = None
+
+    @property
+    def wide(self) -> bool:
+        return self.spread >= self.thresholds.spread_pct
+
+    @property
+    def reason(self) -> str:
+        """Why, in words, in the current language (sector labels too)."""
+        t = self.thresholds
+        if self.overall_pct is None:
+            return str(_l("No answer with an opinion yet."))
+        overall = self.overall_pct
+        problems = []
+        if self.below_floor:
+            problems.append(str(_l(
+                "%(sectors)s below %(floor)s agreement.",
+                sectors=", ".join(f"{s.label} ({_pct(s.pct_agree)})" for s in self.below_floor),
+                floor=_pct(t.sector_floor_pct))))
+        if self.wide:
+            high, low = self.spread_pair
+            problems.append(str(_l(
+                "%(high)s (%(high_pct)s) and %(low)s (%(low_pct)s) differ by %(spread)s points.",
+                high=high.label, high_pct=_pct(high.pct_agree), low=low.label,
+                low_pct=_pct(low.pct_agree), spread=f"{self.spread:.0f}")))
+        if self.status == Status.validated:
+            return str(_l(
+                "%(agree)s agree overall; every sector with enough answers is at or above "
+                "%(floor)s and they differ by less than %(spread)s points.",
+                agree=_pct(overall), floor=_pct(t.sector_floor_pct), spread=f"{t.spread_pct:.0f}"))
+        if self.status == Status.contested:
+            return " ".join(problems)
+        if overall < t.contest_pct:
+            return str(_l(
+                "Overall agreement %(agree)s is below %(threshold)s needed to validate and below "
+                "%(contest)s needed to call it contested.", agree=_pct(overall),
+                threshold=_pct(t.validate_pct), contest=_pct(t.contest_pct)))
+        if overall < t.validate_pct:
+            problems.insert(0, str(_l("Overall agreement %(agree)s is below %(threshold)s.",
+                                      agree=_pct(overall), threshold=_pct(t.validate_pct))))
+        return " ".join(problems)
 
 
 def _pct(value: float) -> str:
@@ -74,7 +114,7 @@ def _pct(value: float) -> str:
 
 def consensus(opinion_n: int, agree_n: int, sectors: list[GroupAgreement],
               t: Thresholds) -> Consensus:
-    """Decide validated / contested / not validated, with the reason in words."""
+    """Decide validated / contested / not validated (``reason`` says why, in words)."""
     overall = 100 * agree_n / opinion_n if opinion_n else None
     eligible = [s for s in sectors if s.opinion_n >= t.min_sector_n]
     balanced = (sum(s.pct_agree for s in eligible) / len(eligible)) if eligible else None
@@ -84,39 +124,12 @@ def consensus(opinion_n: int, agree_n: int, sectors: list[GroupAgreement],
         high = max(eligible, key=lambda s: s.pct_agree)
         spread, pair = high.pct_agree - low.pct_agree, (high, low)
     below = [s for s in eligible if s.pct_agree < t.sector_floor_pct]
-    result = Consensus(Status.not_validated, "", overall, balanced, spread, eligible, below, pair)
+    result = Consensus(Status.not_validated, overall, balanced, spread, t, eligible, below, pair)
     if overall is None:
-        result.reason = str(_l("No answer with an opinion yet."))
         return result
-    wide = spread >= t.spread_pct
-    problems = []
-    if below:
-        problems.append(str(_l(
-            "%(sectors)s below %(floor)s agreement.",
-            sectors=", ".join(f"{s.label} ({_pct(s.pct_agree)})" for s in below),
-            floor=_pct(t.sector_floor_pct))))
-    if wide:
-        high, low = pair
-        problems.append(str(_l(
-            "%(high)s (%(high_pct)s) and %(low)s (%(low_pct)s) differ by %(spread)s points.",
-            high=high.label, high_pct=_pct(high.pct_agree), low=low.label,
-            low_pct=_pct(low.pct_agree), spread=f"{spread:.0f}")))
+    problems = bool(below) or result.wide
     if overall >= t.validate_pct and not problems:
         result.status = Status.validated
-        result.reason = str(_l(
-            "%(agree)s agree overall; every sector with enough answers is at or above "
-            "%(floor)s and they differ by less than %(spread)s points.",
-            agree=_pct(overall), floor=_pct(t.sector_floor_pct), spread=f"{t.spread_pct:.0f}"))
     elif overall >= t.contest_pct and problems:
         result.status = Status.contested
-        result.reason = " ".join(problems)
-    elif overall < t.contest_pct:
-        result.reason = str(_l(
-            "Overall agreement %(agree)s is below %(threshold)s needed to validate and below "
-            "%(contest)s needed to call it contested.", agree=_pct(overall),
-            threshold=_pct(t.validate_pct), contest=_pct(t.contest_pct)))
-    else:
-        result.reason = " ".join([str(_l("Overall agreement %(agree)s is below %(threshold)s.",
-                                         agree=_pct(overall), threshold=_pct(t.validate_pct))),
-                                  *problems]) if overall < t.validate_pct else " ".join(problems)
     return result

@@ -1,83 +1,132 @@
 """Aggregation in SQL (GROUP BY), returning plain rows and dicts.
 
-The console, the projector and (later) the results pages and the workbook all read their
-numbers from these functions, so every view shows the same figures.
+The console, the projector, the results pages, the CSV and the workbook all read their numbers
+from these functions, so every view shows the same figures. Each function runs a fixed number
+of queries, whatever the number of participants.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, fields
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
-from consult.agenda.models import Item
+from consult.agenda.models import Item, Round
 from consult.extensions import db
 from consult.participants.models import Participant
 from consult.voting.models import Response, ResponseChoice
 
+#: Grouping columns a tally can be split by.
+GROUPS = {
+    None: (),
+    "sector": (Response.sector_id,),
+    "gender": (Response.gender,),
+    "sector_gender": (Response.sector_id, Response.gender),
+}
 
-def value_counts(item_ids: list[int]) -> dict[int, dict[int, int]]:
-    """Count answers per scale value (agreement, priority), per item."""
-    counts: dict[int, dict[int, int]] = defaultdict(dict)
-    if not item_ids:
-        return counts
-    rows = db.session.execute(
-        select(Response.item_id, Response.value, func.count())
-        .where(Response.item_id.in_(item_ids), Response.value.is_not(None))
-        .group_by(Response.item_id, Response.value)
+
+@dataclass(frozen=True)
+class Filters:
+    """Which responses count: by event always, and optionally narrower."""
+
+    event_id: int
+    round_id: int | None = None
+    section_id: int | None = None
+    sector_id: int | None = None
+    gender: str | None = None
+    source: str | None = None
+    item_ids: tuple[int, ...] | None = None
+
+    def apply(self, stmt: Select) -> Select:
+        """Add the WHERE clauses; ``stmt`` must select from responses."""
+        stmt = stmt.join(Item, Item.id == Response.item_id).where(Item.event_id == self.event_id)
+        if self.item_ids is not None:
+            stmt = stmt.where(Response.item_id.in_(self.item_ids))
+        if self.round_id is not None:
+            stmt = stmt.where(Item.round_id == self.round_id)
+        if self.section_id is not None:
+            stmt = stmt.where(Item.section_id == self.section_id)
+        if self.sector_id is not None:
+            stmt = stmt.where(Response.sector_id == self.sector_id)
+        if self.gender is not None:
+            stmt = stmt.where(Response.gender == self.gender)
+        if self.source is not None:
+            stmt = stmt.where(Response.source == self.source)
+        return stmt
+
+    def as_dict(self) -> dict:
+        """The filters that are set (for the About sheet and the audit)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in ("event_id", "item_ids") and getattr(self, f.name) is not None}
+
+
+def for_items(event_id: int, item_ids) -> Filters:
+    return Filters(event_id=event_id, item_ids=tuple(item_ids))
+
+
+def value_counts(filters: Filters, by: str | None = None) -> dict[tuple, dict[int, int]]:
+    """Count answers per scale value (agreement, priority): {(item_id, *group): {value: n}}."""
+    group = GROUPS[by]
+    stmt = filters.apply(
+        select(Response.item_id, *group, Response.value, func.count())
+        .where(Response.value.is_not(None))
+        .group_by(Response.item_id, *group, Response.value)
     )
-    for item_id, value, n in rows:
-        counts[item_id][value] = n
+    counts: dict[tuple, dict[int, int]] = defaultdict(dict)
+    for *key, value, n in db.session.execute(stmt):
+        counts[tuple(_plain(k) for k in key)][value] = n
     return counts
 
 
-def option_counts(item_ids: list[int]) -> dict[int, dict[int, int]]:
-    """Count how often each option was picked (choice, multi), per item."""
-    counts: dict[int, dict[int, int]] = defaultdict(dict)
-    if not item_ids:
-        return counts
-    rows = db.session.execute(
-        select(Response.item_id, ResponseChoice.option_id, func.count())
+def answer_counts(filters: Filters, by: str | None = None) -> dict[tuple, int]:
+    """Count the participants who answered each item: {(item_id, *group): n}."""
+    group = GROUPS[by]
+    stmt = filters.apply(
+        select(Response.item_id, *group, func.count()).group_by(Response.item_id, *group)
+    )
+    return {tuple(_plain(k) for k in key): n for *key, n in db.session.execute(stmt)}
+
+
+def option_counts(filters: Filters, by: str | None = None) -> dict[tuple, dict[int, int]]:
+    """Count picks per option (choice, multi, ranking): {(item_id, *group): {option_id: n}}."""
+    group = GROUPS[by]
+    stmt = filters.apply(
+        select(Response.item_id, *group, ResponseChoice.option_id, func.count())
         .join(ResponseChoice, ResponseChoice.response_id == Response.id)
-        .where(Response.item_id.in_(item_ids))
-        .group_by(Response.item_id, ResponseChoice.option_id)
+        .group_by(Response.item_id, *group, ResponseChoice.option_id)
     )
-    for item_id, option_id, n in rows:
-        counts[item_id][option_id] = n
+    counts: dict[tuple, dict[int, int]] = defaultdict(dict)
+    for *key, option_id, n in db.session.execute(stmt):
+        counts[tuple(_plain(k) for k in key)][option_id] = n
     return counts
 
 
-def ranking_points(item_ids: list[int], places: dict[int, int]) -> dict[int, dict[int, int]]:
-    """Borda points per option: a place p of k earns k - p + 1 (``places`` is k per item)."""
-    points: dict[int, dict[int, int]] = defaultdict(dict)
-    if not item_ids:
-        return points
-    rows = db.session.execute(
+def rank_counts(filters: Filters) -> dict[int, dict[tuple[int, int], int]]:
+    """Count (option, place) pairs of ranking answers: {item_id: {(option_id, rank): n}}."""
+    stmt = filters.apply(
         select(Response.item_id, ResponseChoice.option_id, ResponseChoice.rank, func.count())
         .join(ResponseChoice, ResponseChoice.response_id == Response.id)
-        .where(Response.item_id.in_(item_ids), ResponseChoice.rank.is_not(None))
+        .where(ResponseChoice.rank.is_not(None))
         .group_by(Response.item_id, ResponseChoice.option_id, ResponseChoice.rank)
     )
-    for item_id, option_id, rank, n in rows:
-        k = places.get(item_id, rank)
-        points[item_id][option_id] = points[item_id].get(option_id, 0) + max(k - rank + 1, 0) * n
-    return points
+    counts: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
+    for item_id, option_id, rank, n in db.session.execute(stmt):
+        counts[item_id][(option_id, rank)] = n
+    return counts
 
 
-def answer_counts(item_ids: list[int]) -> dict[int, int]:
-    """Count the participants who answered each item."""
-    if not item_ids:
-        return {}
-    rows = db.session.execute(
-        select(Response.item_id, func.count()).where(Response.item_id.in_(item_ids))
-        .group_by(Response.item_id)
-    )
-    return dict(rows.all())
+def borda_points(ranks: dict[tuple[int, int], int], places: int) -> dict[int, int]:
+    """Borda points per option: a place p of k earns k − p + 1."""
+    points: dict[int, int] = defaultdict(int)
+    for (option_id, rank), n in ranks.items():
+        points[option_id] += max(places - rank + 1, 0) * n
+    return dict(points)
 
 
 def joined_by_group(event_id: int) -> list[tuple[int | None, str | None, int]]:
     """Participants with a profile, as (sector_id, gender, count)."""
-    return [tuple(r) for r in db.session.execute(
+    return [(s, _plain(g), n) for s, g, n in db.session.execute(
         select(Participant.sector_id, Participant.gender, func.count())
         .where(Participant.event_id == event_id, Participant.profile_completed_at.is_not(None))
         .group_by(Participant.sector_id, Participant.gender)
@@ -86,11 +135,21 @@ def joined_by_group(event_id: int) -> list[tuple[int | None, str | None, int]]:
 
 def responded_by_group(round_id: int) -> list[tuple[int | None, str | None, int]]:
     """Participants who answered at least one item of a round, as (sector_id, gender, count)."""
-    return [tuple(r) for r in db.session.execute(
+    return [(s, _plain(g), n) for s, g, n in db.session.execute(
         select(Response.sector_id, Response.gender,
                func.count(func.distinct(Response.participant_id)))
         .where(Response.round_id == round_id)
         .group_by(Response.sector_id, Response.gender)
+    )]
+
+
+def responded_by_round(event_id: int) -> list[tuple[int, int | None, str | None, int]]:
+    """Participants who answered in each round: (round_id, sector_id, gender, count)."""
+    return [(r, s, _plain(g), n) for r, s, g, n in db.session.execute(
+        select(Response.round_id, Response.sector_id, Response.gender,
+               func.count(func.distinct(Response.participant_id)))
+        .join(Round, Round.id == Response.round_id).where(Round.event_id == event_id)
+        .group_by(Response.round_id, Response.sector_id, Response.gender)
     )]
 
 
@@ -102,5 +161,6 @@ def joined_count(event_id: int) -> int:
     ) or 0
 
 
-def item_ids_of_round(round_id: int) -> list[int]:
-    return list(db.session.scalars(select(Item.id).where(Item.round_id == round_id)))
+def _plain(value):
+    """Enum members to their stored string, so keys compare with plain strings."""
+    return value.value if hasattr(value, "value") else value

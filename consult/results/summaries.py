@@ -21,12 +21,14 @@ class ItemFigures:
 
 def item_figures(event: Event, items: list[Item]) -> list[ItemFigures]:
     """Compute the figures of ``items`` with one query per kind of tally."""
-    ids = [i.id for i in items]
-    values = queries.value_counts(ids)
-    options = queries.option_counts(ids)
-    answered = queries.answer_counts(ids)
-    places = {i.id: i.top_k or len(i.options) for i in items if i.kind == ItemKind.ranking}
-    points = queries.ranking_points(list(places), places)
+    filters = queries.for_items(event.id, [i.id for i in items])
+    values = {k[0]: v for k, v in queries.value_counts(filters).items()}
+    options = {k[0]: v for k, v in queries.option_counts(filters).items()}
+    answered = {k[0]: v for k, v in queries.answer_counts(filters).items()}
+    ranks = queries.rank_counts(filters) if any(
+        i.kind == ItemKind.ranking for i in items) else {}
+    points = {i.id: queries.borda_points(ranks.get(i.id, {}), i.top_k or len(i.options))
+              for i in items if i.kind == ItemKind.ranking}
     result = []
     for item in items:
         n = answered.get(item.id, 0)

@@ -24,8 +24,9 @@ def test_value_and_answer_counts(make):
     for value in (5, 5, 4, 0, 1):
         make.response(make.participant(event), items[0], value)
     db.session.commit()
-    assert queries.value_counts([items[0].id]) == {items[0].id: {5: 2, 4: 1, 0: 1, 1: 1}}
-    assert queries.answer_counts([i.id for i in items]) == {items[0].id: 5}
+    filters = queries.Filters(event_id=event.id)
+    assert queries.value_counts(filters) == {(items[0].id,): {5: 2, 4: 1, 0: 1, 1: 1}}
+    assert queries.answer_counts(filters) == {(items[0].id,): 5}
 
 
 def test_option_counts_and_borda_points(make):
@@ -37,11 +38,12 @@ def test_option_counts_and_borda_points(make):
         _choose(make.response(make.participant(event), ranking, None), ranking, codes, True)
     db.session.commit()
     ids = {o.code: o.id for o in multi.options}
-    assert queries.option_counts([multi.id])[multi.id] == {ids["a"]: 2, ids["b"]: 1, ids["c"]: 1}
+    filters = queries.Filters(event_id=event.id)
+    assert queries.option_counts(filters)[(multi.id,)] == {ids["a"]: 2, ids["b"]: 1, ids["c"]: 1}
     r = {o.code: o.id for o in ranking.options}
     # k = 3: first 3 points, second 2, third 1.
-    assert queries.ranking_points([ranking.id], {ranking.id: 3})[ranking.id] == {
-        r["a"]: 3 + 2 + 1, r["b"]: 2 + 3 + 3, r["c"]: 1 + 2}
+    ranks = queries.rank_counts(filters)[ranking.id]
+    assert queries.borda_points(ranks, 3) == {r["a"]: 3 + 2 + 1, r["b"]: 2 + 3 + 3, r["c"]: 1 + 2}
 
 
 def test_turnout_by_sector_and_gender(make):

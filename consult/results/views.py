@@ -1,0 +1,135 @@
+"""Analyst pages: the results summary, one item in detail, the comments, the exports."""
+
+from __future__ import annotations
+
+import tempfile
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from consult.access import get_or_404, roles_required
+from consult.accounts.models import Role
+from consult.accounts.operations import record
+from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, Round, Section
+from consult.events.models import Event
+from consult.extensions import db
+from consult.participants.models import GENDER_LABELS
+from consult.results.consensus import STATUS_LABELS
+from consult.results.export import comment_rows, csv_chunks, export_filename
+from consult.results.forms import SOURCE_LABELS, FilterForm
+from consult.results.report import GENDERS, build_report
+from consult.results.workbook import EXPORT_LANGS, write_workbook
+
+bp = Blueprint("results", __name__, url_prefix="/staff/events/<int:event_id>")
+
+READERS = (Role.analyst, Role.facilitator)
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _event(event_id: int) -> Event:
+    event = get_or_404(Event, event_id)
+    g.event = event
+    return event
+
+
+def _filter_form(event: Event) -> FilterForm:
+    form = FilterForm(formdata=request.args)
+    rounds = db.session.scalars(select(Round).where(Round.event_id == event.id)
+                                .order_by(Round.position)).all()
+    sections = db.session.scalars(select(Section).where(Section.event_id == event.id)
+                                  .order_by(Section.position)).all()
+    form.fill_choices(event, rounds, sections)
+    return form
+
+
+def _labels() -> dict:
+    return {"status_labels": STATUS_LABELS, "gender_labels": GENDER_LABELS, "genders": GENDERS,
+            "agreement_scale": AGREEMENT_SCALE, "priority_scale": PRIORITY_SCALE,
+            "source_labels": SOURCE_LABELS}
+
+
+@bp.get("/results")
+@roles_required(*READERS)
+def summary(event_id: int):
+    """Show every item with its figures, status and reason, under the chosen filters."""
+    event = _event(event_id)
+    form = _filter_form(event)
+    report = build_report(event, form.filters(event.id))
+    return render_template("results/results_summary.html", event=event, form=form,
+                           report=report, query=request.query_string.decode(), **_labels())
+
+
+@bp.get("/results/items/<int:item_id>")
+@roles_required(*READERS)
+def item_detail(event_id: int, item_id: int):
+    """Show one item: distribution, by sector, by gender, its comments."""
+    event = _event(event_id)
+    item = get_or_404(Item, item_id)
+    if item.event_id != event.id:
+        abort(404)
+    form = _filter_form(event)
+    filters = form.filters(event.id)
+    report = build_report(event, filters.__class__(**{**filters.__dict__, "item_ids": (item.id,)}))
+    result = report.by_id(item.id)
+    comments = comment_rows(filters.__class__(**{**filters.__dict__, "item_ids": (item.id,)}),
+                            include_hidden=True)
+    return render_template("results/results_item.html", event=event, form=form, result=result,
+                           report=report, comments=comments, **_labels())
+
+
+@bp.get("/comments")
+@roles_required(*READERS)
+def comments(event_id: int):
+    """List every comment with its item, sector, gender, language and source."""
+    event = _event(event_id)
+    form = _filter_form(event)
+    rows = comment_rows(form.filters(event.id), include_hidden=True)
+    return render_template("results/results_comments.html", event=event, form=form, rows=rows,
+                           **_labels())
+
+
+def _export_lang() -> str:
+    lang = request.args.get("lang", "")
+    return lang if lang in EXPORT_LANGS else "both"
+
+
+@bp.get("/export.xlsx")
+@roles_required(*READERS)
+def export_xlsx(event_id: int):
+    """Download the Excel workbook (DESIGN.md section 5), streamed."""
+    event = _event(event_id)
+    filters = _filter_form(event).filters(event.id)
+    lang = _export_lang()
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it after streaming
+    checksum = write_workbook(event, filters, lang, spool)
+    record("export.xlsx", user=current_user, event_id=event.id, target=event,
+           filters=filters.as_dict(), lang=lang, checksum=checksum)
+    db.session.commit()
+    spool.seek(0)
+    return send_file(spool, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=export_filename(event, "xlsx"), max_age=0)
+
+
+@bp.get("/export.csv")
+@roles_required(*READERS)
+def export_csv(event_id: int):
+    """Download the raw responses as CSV (UTF-8 with BOM, so Excel reads Khmer)."""
+    event = _event(event_id)
+    filters = _filter_form(event).filters(event.id)
+    record("export.csv", user=current_user, event_id=event.id, target=event,
+           filters=filters.as_dict())
+    db.session.commit()
+    lang = _export_lang()
+    return Response(stream_with_context(csv_chunks(event, filters, "km" if lang == "km" else "en")),
+                    mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{export_filename(event, "csv")}"'})
