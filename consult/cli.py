@@ -69,3 +69,73 @@ def urls_command(port: int) -> None:
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(consult_cli)
+
+
+def _find_event(ref: str):
+    from sqlalchemy import select
+
+    from consult.events.models import Event
+
+    query = select(Event).where(Event.id == int(ref)) if ref.isdigit() else select(Event).where(
+        Event.join_code == ref.strip().upper())
+    event = db.session.scalar(query)
+    if event is None:
+        raise click.ClickException(f"No event with id or join code {ref!r}.")
+    return event
+
+
+@consult_cli.command("export")
+@click.argument("event_ref", metavar="EVENT")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx",
+              show_default=True)
+@click.option("--lang", type=click.Choice(["km", "en", "both"]), default="both", show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_command(event_ref: str, fmt: str, lang: str, out_path: str) -> None:
+    """Export an event's results (EVENT: id or join code) as a workbook or CSV."""
+    from sqlalchemy import func, select
+
+    from consult.accounts.operations import record
+    from consult.agenda.models import Item
+    from consult.results.export import csv_chunks
+    from consult.results.queries import Filters
+    from consult.results.workbook import write_workbook
+    from consult.voting.models import Response
+
+    event = _find_event(event_ref)
+    filters = Filters(event_id=event.id)
+    total = db.session.scalar(select(func.count()).select_from(Response).join(Item)
+                              .where(Item.event_id == event.id)) or 0
+    with current_app.test_request_context():
+        if fmt == "csv":
+            with open(out_path, "w", encoding="utf-8", newline="") as fh, click.progressbar(
+                    length=total, label="Responses", file=sys.stderr) as bar:
+                for chunk in csv_chunks(event, filters, "km" if lang == "km" else "en"):
+                    fh.write(chunk)
+                    bar.update(chunk.count("\n"))
+            digest = None
+        else:
+            with open(out_path, "wb") as fh:
+                click.echo(f"Writing {total} responses…", err=True)
+                digest = write_workbook(event, filters, lang, fh)
+    record(f"export.{fmt}", event_id=event.id, target=event, lang=lang, via="cli",
+           checksum=digest)
+    db.session.commit()
+    click.echo(f"Wrote {out_path} ({total} responses).")
+
+
+@consult_cli.command("verify-export")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def verify_export_command(path: str) -> None:
+    """Check a workbook's checksum against the database: match or not."""
+    from consult.results.verify import VerifyError, verify_workbook
+
+    try:
+        result = verify_workbook(path)
+    except VerifyError as error:
+        raise click.ClickException(str(error)) from None
+    if result.matches:
+        click.echo(f"MATCH: {result.count} responses, SHA-256 {result.expected}")
+    else:
+        click.echo(f"DIFFERENT: the workbook says {result.expected}, the database now gives "
+                   f"{result.actual} ({result.count} responses).")
+        sys.exit(1)

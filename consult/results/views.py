@@ -27,6 +27,7 @@ from consult.participants.models import GENDER_LABELS
 from consult.results.consensus import STATUS_LABELS
 from consult.results.export import comment_rows, csv_chunks, export_filename
 from consult.results.forms import SOURCE_LABELS, FilterForm
+from consult.results.labels import COLUMNS
 from consult.results.report import GENDERS, build_report
 from consult.results.workbook import EXPORT_LANGS, write_workbook
 
@@ -53,7 +54,7 @@ def _filter_form(event: Event) -> FilterForm:
 
 
 def _labels() -> dict:
-    return {"status_labels": STATUS_LABELS, "gender_labels": GENDER_LABELS, "genders": GENDERS,
+    return {"cols": COLUMNS, "status_labels": STATUS_LABELS, "gender_labels": GENDER_LABELS, "genders": GENDERS,
             "agreement_scale": AGREEMENT_SCALE, "priority_scale": PRIORITY_SCALE,
             "source_labels": SOURCE_LABELS}
 
@@ -131,5 +132,5 @@ def export_csv(event_id: int):
     db.session.commit()
     lang = _export_lang()
     return Response(stream_with_context(csv_chunks(event, filters, "km" if lang == "km" else "en")),
-                    mimetype="text/csv; charset=utf-8",
+                    mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{export_filename(event, "csv")}"'})

@@ -34,6 +34,7 @@ from consult.results.export import (
     value_label,
 )
 from consult.results.forms import SOURCE_LABELS
+from consult.results.labels import COLUMNS
 from consult.results.report import GENDERS, ItemResult, build_report
 from consult.timeutil import utcnow
 
@@ -237,7 +238,7 @@ def _kind_label(kind) -> str:
 
 def _summary(wb, title, report, t):
     headers = [t(_l("Section")), t(_l("Code")), t(_l("Item")), t(_l("Kind")), "n",
-               t(_l("Mean")), t(_l("% agree")), t(_l("% neutral")), t(_l("% disagree")),
+               t(_l("Mean")), t(COLUMNS["agree"]), t(COLUMNS["neutral"]), t(COLUMNS["disagree"]),
                t(_l("Sector-balanced agreement")), t(_l("Spread")), t(_l("Status")),
                t(_l("Reason")), t(_l("Priority score")), t(_l("Shift since the earlier round"))]
     sheet = Sheet(wb, title, headers, [22, 10, 60, 12, 7, 8, 10, 10, 10, 14, 9, 16, 60, 10, 12],
@@ -266,7 +267,7 @@ def _summary(wb, title, report, t):
     if agreement_rows:
         chart = BarChart()
         chart.type = "bar"
-        chart.title = t(_l("% agree"))
+        chart.title = t(COLUMNS["agree"])
         chart.y_axis.number_format = "0%"
         chart.y_axis.scaling.min = 0
         chart.y_axis.scaling.max = 1
@@ -290,7 +291,7 @@ def _by_group(wb, title, report, t, by):
     headers = [t(_l("Code")), t(_l("Item")), t(_l("Kind"))]
     widths = [10, 60, 12]
     for _, label in groups:
-        headers += [f"{label}: {t(_l('% agree'))}", f"{label}: n"]
+        headers += [f"{label}: {t(COLUMNS['agree'])}", f"{label}: n"]
         widths += [14, 7]
     sheet = Sheet(wb, title, headers, widths, freeze="C2")
     formats = {3 + 2 * i: PCT for i in range(len(groups))}
