@@ -38,10 +38,10 @@ class FilterForm(FlaskForm):
 
     def filters(self, event_id: int) -> Filters:
         """The filters chosen; anything invalid counts as "all"."""
-        valid = self.validate()
-
         def pick(field, empty):
-            return field.data if valid and field.data not in (empty, None) else None
+            if field.data in (empty, None) or not field.validate(self):
+                return None
+            return field.data
 
         return Filters(event_id=event_id, round_id=pick(self.round, 0),
                        section_id=pick(self.section, 0), sector_id=pick(self.sector, 0),

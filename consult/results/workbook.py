@@ -404,7 +404,7 @@ def _codebook(wb, title, report, t):
         else:
             answers = [(o.code, o) for o in item.options]
         if not answers:
-            sheet.row(base + ["", "", ""])
+            sheet.row([*base, "", "", ""])
         for code, label in answers:
             if hasattr(label, "label_en"):
                 km, en = clean(label.label_km), clean(label.label_en)
@@ -413,7 +413,7 @@ def _codebook(wb, title, report, t):
                     km = str(label)
                 with force_locale("en"):
                     en = str(label)
-            sheet.row(base + [code, km, en])
+            sheet.row([*base, code, km, en])
 
 
 __all__ = ["EXPORT_LANGS", "write_workbook"]
