@@ -30,3 +30,26 @@ def create_event(*, actor: User | None = None, sectors: list[tuple[str, str]] | 
     record("event.create", user=actor, event_id=event.id, target=event,
            join_code=event.join_code)
     return event
+
+
+THRESHOLD_FIELDS = ("validate_pct", "sector_floor_pct", "contest_pct", "spread_pct",
+                    "min_sector_n", "min_cell", "khmer_digits")
+
+
+def update_thresholds(event: Event, actor: User, **values) -> None:
+    """Change an event's consensus thresholds and display options; audited with old values."""
+    from flask_babel import lazy_gettext as _l
+
+    from consult.errors import ConsultError
+
+    if float(values["contest_pct"]) > float(values["validate_pct"]):
+        raise ConsultError(_l("The contest threshold cannot be above the validation threshold."))
+    before = {name: getattr(event, name) for name in THRESHOLD_FIELDS}
+    for name in THRESHOLD_FIELDS:
+        value = values[name]
+        setattr(event, name, float(value) if name.endswith("_pct") else value)
+    event.touch_state()
+    db.session.flush()
+    record("event.thresholds", user=actor, event_id=event.id, target=event,
+           before={k: float(v) if isinstance(v, float) else v for k, v in before.items()},
+           after={name: getattr(event, name) for name in THRESHOLD_FIELDS})

@@ -16,6 +16,8 @@ LOGIN, FORBIDDEN, OK = "login", 403, "ok"
 READ = {"anonymous": LOGIN, "participant": LOGIN, "analyst": OK, "facilitator": OK, "admin": OK}
 RUN = {"anonymous": LOGIN, "participant": LOGIN, "analyst": FORBIDDEN, "facilitator": OK,
        "admin": OK}
+ADMIN = {"anonymous": LOGIN, "participant": LOGIN, "analyst": FORBIDDEN, "facilitator": FORBIDDEN,
+         "admin": OK}
 SCREEN = {"anonymous": FORBIDDEN, "participant": FORBIDDEN, "analyst": OK, "facilitator": OK,
           "admin": OK}
 ROUTES = [
@@ -28,6 +30,12 @@ ROUTES = [
     ("POST", "/staff/events/{event}/rounds/{open}/reveal", RUN),
     ("POST", "/staff/events/{event}/rounds/{open}/hide-results", RUN),
     ("POST", "/staff/events/{event}/responses/{response}/comment-visibility", RUN),
+    ("GET", "/staff/events/{event}/results", READ),
+    ("GET", "/staff/events/{event}/results/items/{item}", READ),
+    ("GET", "/staff/events/{event}/comments", READ),
+    ("GET", "/staff/events/{event}/export.xlsx", READ),
+    ("GET", "/staff/events/{event}/export.csv", READ),
+    ("GET", "/staff/events/{event}/settings", ADMIN),
     ("GET", "/e/{code}/screen", SCREEN),
     ("GET", "/e/{code}/screen/live", SCREEN),
 ]
@@ -43,7 +51,7 @@ def world(make):
                                                                      "admin")}
     db.session.commit()
     return {"event": event.id, "code": event.join_code, "open": open_round.id,
-            "draft": draft.id, "response": response.id, "person": person, "users": users}
+            "draft": draft.id, "response": response.id, "item": items[0].id, "person": person, "users": users}
 
 
 @pytest.mark.parametrize("role", ROLES)

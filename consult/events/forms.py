@@ -1,0 +1,21 @@
+"""Event settings an admin edits."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+_PCT = [InputRequired(message=_l("Please give a percentage.")),
+        NumberRange(min=0, max=100, message=_l("Between 0 and 100."))]
+_COUNT = [InputRequired(message=_l("Please give a number.")),
+          NumberRange(min=1, max=1000, message=_l("Between 1 and 1000."))]
+
+
+class ThresholdsForm(FlaskForm):
+    validate_pct = DecimalField(_l("Validation threshold (% agree)"), validators=_PCT, places=1)
+    sector_floor_pct = DecimalField(_l("Sector floor (% agree)"), validators=_PCT, places=1)
+    contest_pct = DecimalField(_l("Contest threshold (% agree)"), validators=_PCT, places=1)
+    spread_pct = DecimalField(_l("Spread threshold (points)"), validators=_PCT, places=1)
+    min_sector_n = IntegerField(_l("Minimum answers for an eligible sector"), validators=_COUNT)
+    min_cell = IntegerField(_l("Small-cell minimum"), validators=_COUNT)
+    khmer_digits = BooleanField(_l("Show numbers with Khmer digits on Khmer pages"))

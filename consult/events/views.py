@@ -1,0 +1,39 @@
+"""Event settings (admin)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from consult.access import get_or_404, roles_required
+from consult.accounts.models import Role
+from consult.errors import ConsultError
+from consult.events.forms import ThresholdsForm
+from consult.events.models import Event
+from consult.events.operations import THRESHOLD_FIELDS, update_thresholds
+from consult.extensions import db
+
+bp = Blueprint("events", __name__, url_prefix="/staff/events/<int:event_id>")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def edit_settings(event_id: int):
+    """Edit the consensus thresholds and number display of an event."""
+    event = get_or_404(Event, event_id)
+    g.event = event
+    form = ThresholdsForm(obj=event)
+    if form.validate_on_submit():
+        try:
+            update_thresholds(event, current_user, **{n: getattr(form, n).data
+                                                      for n in THRESHOLD_FIELDS})
+        except ConsultError as error:
+            db.session.rollback()
+            form.contest_pct.errors = [str(error.message)]
+        else:
+            db.session.commit()
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("events.edit_settings", event_id=event.id))
+    return render_template("events/event_settings.html", event=event, form=form), (
+        400 if form.errors else 200)
