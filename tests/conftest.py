@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from consult import create_app
 from consult.extensions import db
+from consult.i18n import LOCALE_COOKIE
 from tests import factories
 
 _TMP = tempfile.mkdtemp(prefix="consult-tests-")
@@ -100,6 +101,15 @@ def app(_schema, tmp_path: Path, request):
 
 @pytest.fixture
 def client(app):
+    """A client that has chosen English, so tests can read messages; ``khmer_client`` has not."""
+    client = app.test_client()
+    client.set_cookie(LOCALE_COOKIE, "en")
+    return client
+
+
+@pytest.fixture
+def khmer_client(app):
+    """A client with no language chosen: it gets the app's default, Khmer."""
     return app.test_client()
 
 

@@ -61,8 +61,8 @@ def test_csrf_is_enforced_on_posts(app, client):
     ("accept", "expected"),
     [("en-US,en;q=0.9", "en"), ("km-KH,km;q=0.9", "km"), ("fr-FR", "km"), ("", "km")],
 )
-def test_locale_from_browser(client, accept, expected):
-    html = client.get("/", headers={"Accept-Language": accept}).get_data(as_text=True)
+def test_locale_from_browser(khmer_client, accept, expected):
+    html = khmer_client.get("/", headers={"Accept-Language": accept}).get_data(as_text=True)
     assert f'<html lang="{expected}">' in html
 
 

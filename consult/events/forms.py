@@ -12,9 +12,9 @@ _COUNT = [InputRequired(message=_l("Please give a number.")),
 
 
 class ThresholdsForm(FlaskForm):
-    validate_pct = DecimalField(_l("Validation threshold (% agree)"), validators=_PCT, places=1)
-    sector_floor_pct = DecimalField(_l("Sector floor (% agree)"), validators=_PCT, places=1)
-    contest_pct = DecimalField(_l("Contest threshold (% agree)"), validators=_PCT, places=1)
+    validate_pct = DecimalField(_l("Validation threshold (agree %)"), validators=_PCT, places=1)
+    sector_floor_pct = DecimalField(_l("Sector floor (agree %)"), validators=_PCT, places=1)
+    contest_pct = DecimalField(_l("Contest threshold (agree %)"), validators=_PCT, places=1)
     spread_pct = DecimalField(_l("Spread threshold (points)"), validators=_PCT, places=1)
     min_sector_n = IntegerField(_l("Minimum answers for an eligible sector"), validators=_COUNT)
     min_cell = IntegerField(_l("Small-cell minimum"), validators=_COUNT)

@@ -110,18 +110,23 @@ def checksum(rows) -> str:
     return digest.hexdigest()
 
 
-def value_label(row: RawRow, options: dict[int, dict[str, ItemOption]], lang: str) -> str:
-    """The answer in words, in ``lang``."""
+def scale_labels(lang: str) -> dict[str, dict[int, str]]:
+    """The agreement and priority labels in ``lang``, looked up once per export."""
     from flask_babel import force_locale
 
+    with force_locale(lang):
+        return {ItemKind.agreement: {v: str(label) for v, label in AGREEMENT_SCALE.items()},
+                ItemKind.priority: {v: str(label) for v, label in PRIORITY_SCALE.items()}}
+
+
+def value_label(row: RawRow, options: dict[int, dict[str, ItemOption]], lang: str,
+                scales: dict[str, dict[int, str]]) -> str:
+    """The answer in words, in ``lang``."""
     from consult.i18n import tr_text
 
-    if row.kind == ItemKind.agreement and row.value != "":
-        with force_locale(lang):
-            return str(AGREEMENT_SCALE.get(int(row.value), row.value))
-    if row.kind == ItemKind.priority and row.value != "":
-        with force_locale(lang):
-            return str(PRIORITY_SCALE.get(int(row.value), row.value))
+    scale = scales.get(row.kind)
+    if scale is not None:
+        return scale.get(int(row.value), row.value) if row.value != "" else ""
     if row.kind in (ItemKind.choice, ItemKind.multi, ItemKind.ranking):
         by_code = options.get(row.item_id, {})
         sep = " > " if row.kind == ItemKind.ranking else "; "
@@ -155,13 +160,14 @@ def csv_chunks(event: Event, filters: Filters, lang: str = "en") -> Iterator[str
     writer = csv.writer(buffer)
     options = options_by_item(event)
     sectors = sector_labels(event, lang)
+    scales = scale_labels(lang)
     yield "\ufeff"
     writer.writerow(CSV_COLUMNS)
     for n, row in enumerate(raw_rows(filters), start=1):
         writer.writerow([
             row.participant, sectors.get(row.sector_id, ""), row.gender or "",
             neutralise(row.organisation), row.round_position or "", row.item_id, row.item_code,
-            row.kind, neutralise(row.value), neutralise(value_label(row, options, lang)),
+            row.kind, neutralise(row.value), neutralise(value_label(row, options, lang, scales)),
             neutralise(row.comment), "yes" if row.comment_hidden else "", row.source,
             row.created_at.isoformat(timespec="seconds"), row.updated_at.isoformat(timespec="seconds"),
         ])

@@ -7,7 +7,7 @@ percentage headers live here and are handed to templates as ``cols``.
 from flask_babel import lazy_gettext as _l
 
 COLUMNS = {
-    "agree": _l("% agree"),
-    "neutral": _l("% neutral"),
-    "disagree": _l("% disagree"),
+    "agree": _l("Agree %"),
+    "neutral": _l("Neutral %"),
+    "disagree": _l("Disagree %"),
 }

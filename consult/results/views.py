@@ -24,8 +24,10 @@ from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, Round, 
 from consult.events.models import Event
 from consult.extensions import db
 from consult.participants.models import GENDER_LABELS
+from consult.results import queries
 from consult.results.consensus import STATUS_LABELS
 from consult.results.export import comment_rows, csv_chunks, export_filename
+from consult.results.figures import group_table
 from consult.results.forms import SOURCE_LABELS, FilterForm
 from consult.results.labels import COLUMNS
 from consult.results.report import GENDERS, build_report
@@ -67,7 +69,20 @@ def summary(event_id: int):
     form = _filter_form(event)
     report = build_report(event, form.filters(event.id))
     return render_template("results/results_summary.html", event=event, form=form,
-                           report=report, query=request.query_string.decode(), **_labels())
+                           report=report, participation=participation_table(event),
+                           **_labels())
+
+
+def participation_table(event: Event) -> dict:
+    """Joined, and responded per round, by sector (rows) and gender (columns)."""
+    rounds = db.session.scalars(select(Round).where(Round.event_id == event.id)
+                                .order_by(Round.position)).all()
+    joined = group_table(queries.joined_by_group(event.id), [s.id for s in event.sectors], GENDERS)
+    responded = {r.id: group_table([], [s.id for s in event.sectors], GENDERS) for r in rounds}
+    for round_id, sector_id, gender, n in queries.responded_by_round(event.id):
+        responded.setdefault(round_id, {}).setdefault(sector_id, dict.fromkeys(GENDERS, 0))
+        responded[round_id][sector_id][gender] = n
+    return {"rounds": rounds, "joined": joined, "responded": responded}
 
 
 @bp.get("/results/items/<int:item_id>")

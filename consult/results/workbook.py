@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, ItemKind
@@ -30,6 +30,7 @@ from consult.results.export import (
     comment_rows,
     options_by_item,
     raw_rows,
+    scale_labels,
     sector_labels,
     value_label,
 )
@@ -59,18 +60,18 @@ SHEETS = [
 
 DEFINITIONS = [
     _l("n: answers to the item, “no opinion” included."),
-    _l("% agree: answers 4 and 5 (agree, strongly agree) among answers with an opinion; "
-       "% neutral: answer 3; % disagree: answers 1 and 2. “No opinion” counts as an answer but "
+    _l("Agree %: the share of answers with an opinion that are 4 or 5 (agree, strongly agree); "
+       "neutral %: answer 3; disagree %: answers 1 and 2. “No opinion” counts as an answer but "
        "not in these percentages."),
     _l("Mean: average of the answers with an opinion on the 1–5 scale."),
     _l("A sector is eligible for an item when it has at least the minimum number of answers "
        "with an opinion."),
-    _l("Sector-balanced agreement: the mean of the eligible sectors' % agree, so that a large "
+    _l("Sector-balanced agreement: the mean of the eligible sectors' agree %, so that a large "
        "sector does not drown out a small one."),
-    _l("Spread: highest minus lowest % agree among eligible sectors (0 with fewer than two)."),
-    _l("Validated: overall % agree at or above the validation threshold, every eligible "
+    _l("Spread: highest minus lowest agree % among eligible sectors (0 with fewer than two)."),
+    _l("Validated: overall agree % at or above the validation threshold, every eligible "
        "sector at or above the sector floor, and a spread below the spread threshold."),
-    _l("Contested: not validated, overall % agree at or above the contest threshold, and some "
+    _l("Contested: not validated, overall agree % at or above the contest threshold, and some "
        "eligible sector below the floor or a spread at or above the spread threshold."),
     _l("Not validated: every other case, including an item with no answer with an opinion."),
     _l("Small cells: a group with fewer answers than the small-cell minimum is shown as "
@@ -84,8 +85,11 @@ class Sheet:
     """A write-only worksheet with our conventions: header row, fonts, widths, filters."""
 
     def __init__(self, wb: Workbook, title: str, headers: list[str], widths: list[int],
-                 freeze: str = "A2"):
+                 freeze: str = "A2", styled: bool = True):
         self.ws = wb.create_sheet(title=title[:31])
+        #: Styled sheets wrap text in every cell; plain ones (the long raw sheets) write bare
+        #: values in the workbook's default font, which is already Khmer-capable: 2–3× faster.
+        self.styled = styled
         self.columns = len(headers)
         for index, width in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
@@ -105,8 +109,14 @@ class Sheet:
         self.ws.append(cells)
         self.rows += 1
 
-    def row(self, values, formats=None, typed=()):
-        """Append a row; ``typed`` are indexes of participant text, forced to stay text."""
+    def row(self, values, formats=None):
+        """Append a row; text is always text, never a formula, whatever it starts with."""
+        if not self.styled:
+            self.ws.append([self._text(v) if isinstance(v, str) and v.startswith("=") else v
+                            for v in values] if not formats else
+                           [self._formatted(i, v, formats) for i, v in enumerate(values)])
+            self.rows += 1
+            return
         cells = []
         for index, value in enumerate(values):
             cell = WriteOnlyCell(self.ws, value=value)
@@ -119,6 +129,31 @@ class Sheet:
             cells.append(cell)
         self.ws.append(cells)
         self.rows += 1
+
+
+    def _text(self, value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws, value=value)
+        cell.data_type = "s"  # openpyxl reads a leading "=" as a formula
+        return cell
+
+    def _formatted(self, index, value, formats):
+        if isinstance(value, str):
+            return self._text(value) if value.startswith("=") else value
+        if formats.get(index) is None:
+            return value
+        cell = WriteOnlyCell(self.ws, value=value)
+        cell.number_format = formats[index]
+        return cell
+
+
+def _khmer_default_font(wb: Workbook) -> None:
+    """Make the workbook's default font Khmer-capable, so unstyled cells render Khmer too."""
+    from copy import copy
+
+    from openpyxl.utils.indexed_list import IndexedList
+
+    wb._fonts = IndexedList([FONT])  # index 0 is every unstyled cell's font
+    wb._named_styles["Normal"].font = copy(FONT)
 
 
 class Texts:
@@ -137,6 +172,11 @@ class Texts:
             return km if km == en else f"{km} / {en}"
         with force_locale(self.lang):
             return str(text)
+
+    def sheet_name(self, text) -> str:
+        """Sheet names: Khmer for a Khmer workbook, else English (short, no "/")."""
+        with force_locale("km" if self.lang == "km" else "en"):
+            return str(text)[:31]
 
     def each(self, make) -> str:
         """Call ``make()`` under the chosen language(s): for text built from parts."""
@@ -174,9 +214,8 @@ def write_workbook(event: Event, filters: queries.Filters, lang: str, out: IO[by
     t = Texts(lang)
     report = build_report(event, filters)
     wb = Workbook(write_only=True)
-    normal = NamedStyle(name="Consult", font=FONT)
-    wb.add_named_style(normal)
-    sheets = {key: t(title) for key, title in SHEETS}
+    _khmer_default_font(wb)
+    sheets = {key: t.sheet_name(title) for key, title in SHEETS}
     about = wb.create_sheet(sheets["about"])  # first, filled last (needs the checksum)
     _summary(wb, sheets["summary"], report, t)
     _by_group(wb, sheets["by_sector"], report, t, "sector")
@@ -206,9 +245,9 @@ def _about(ws, event, filters, report, t, digest, count):
         (t(_l("Filters")), json.dumps(filters.as_dict(), ensure_ascii=False) if filters.as_dict()
          else t(_l("None: every response"))),
         (t(_l("Responses")), count),
-        (t(_l("Validation threshold (% agree)")), th.validate_pct),
-        (t(_l("Sector floor (% agree)")), th.sector_floor_pct),
-        (t(_l("Contest threshold (% agree)")), th.contest_pct),
+        (t(_l("Validation threshold (agree %)")), th.validate_pct),
+        (t(_l("Sector floor (agree %)")), th.sector_floor_pct),
+        (t(_l("Contest threshold (agree %)")), th.contest_pct),
         (t(_l("Spread threshold (points)")), th.spread_pct),
         (t(_l("Minimum answers for an eligible sector")), th.min_sector_n),
         (t(_l("Small-cell minimum")), event.min_cell),
@@ -309,7 +348,7 @@ def _by_group(wb, title, report, t, by):
 def _distribution(wb, title, report, t):
     headers = [t(_l("Code")), t(_l("Item")), t(_l("Kind")), t(_l("Answer code")),
                t(_l("Answer")), t(_l("Count")), t(_l("Points"))]
-    sheet = Sheet(wb, title, headers, [10, 60, 12, 12, 40, 9, 9], freeze="C2")
+    sheet = Sheet(wb, title, headers, [10, 60, 12, 12, 40, 9, 9], freeze="C2", styled=False)
     for result in report.items:
         item, counts = result.item, result.overall.counts
         if item.kind == ItemKind.agreement:
@@ -353,7 +392,7 @@ def _participation(wb, title, event, t):
 
     headers = [t(_l("Round")), t(_l("Sector")), t(_l("Gender")), t(_l("Joined")),
                t(_l("Responded"))]
-    sheet = Sheet(wb, title, headers, [40, 34, 18, 10, 12])
+    sheet = Sheet(wb, title, headers, [40, 34, 18, 10, 12], styled=False)
     joined = {(s, g): n for s, g, n in queries.joined_by_group(event.id)}
     responded = {(r, s, g): n for r, s, g, n in queries.responded_by_round(event.id)}
     rounds = db.session.scalars(select(Round).where(Round.event_id == event.id)
@@ -371,9 +410,11 @@ def _responses(wb, title, event, filters, t):
                t(_l("Round")), t(_l("Item id")), t(_l("Code")), t(_l("Kind")),
                t(_l("Value")), t(_l("Answer")), t(_l("Comment")), t(_l("Comment hidden")),
                t(_l("Source")), t(_l("Answered at (UTC)")), t(_l("Changed at (UTC)"))]
-    sheet = Sheet(wb, title, headers, [12, 28, 12, 24, 7, 8, 9, 11, 10, 30, 50, 9, 8, 19, 19])
+    sheet = Sheet(wb, title, headers, [12, 28, 12, 24, 7, 8, 9, 11, 10, 30, 50, 9, 8, 19, 19],
+                  styled=False)
     sectors = sector_labels(event, t.data_lang)
     options = options_by_item(event)
+    scales = scale_labels(t.data_lang)
     digest, count = hashlib.sha256(), 0
     yes = t(_l("yes"))
     for row in raw_rows(filters):
@@ -382,7 +423,7 @@ def _responses(wb, title, event, filters, t):
         count += 1
         sheet.row([row.participant, sectors.get(row.sector_id, ""), row.gender or "",
                    row.organisation, row.round_position, row.item_id, row.item_code, row.kind,
-                   row.value, value_label(row, options, t.data_lang), row.comment,
+                   row.value, value_label(row, options, t.data_lang, scales), row.comment,
                    yes if row.comment_hidden else "", row.source,
                    row.created_at.replace(microsecond=0), row.updated_at.replace(microsecond=0)],
                   formats={13: "yyyy-mm-dd hh:mm:ss", 14: "yyyy-mm-dd hh:mm:ss"})
@@ -392,7 +433,7 @@ def _responses(wb, title, event, filters, t):
 def _codebook(wb, title, report, t):
     headers = [t(_l("Code")), t(_l("Kind")), t(_l("Section")), "prompt (ខ្មែរ)", "prompt (English)",
                t(_l("Answer code")), "label (ខ្មែរ)", "label (English)"]
-    sheet = Sheet(wb, title, headers, [10, 12, 24, 60, 60, 12, 30, 30])
+    sheet = Sheet(wb, title, headers, [10, 12, 24, 60, 60, 12, 30, 30], styled=False)
     for result in report.items:
         item = result.item
         base = [item.code, _kind_label(item.kind), clean(t.field(result.section, "title")),

@@ -185,7 +185,7 @@ def cast_vote(participant: Participant, item: Item, answer: Answer, *,
     ).returning(table.c.id, table.c.revision)
     stored = db.session.execute(stmt).first()
     if stored is None:
-        raise RoundNotOpen(_l("Not saved: this round is closed."))
+        raise RoundNotOpen(_l("This round is closed."))
     response_id, revision = stored
     if item.uses_options:
         db.session.execute(delete(ResponseChoice).where(ResponseChoice.response_id == response_id))

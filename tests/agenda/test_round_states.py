@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from consult.agenda.models import RoundState
 from consult.errors import InvalidTransition
@@ -26,6 +27,13 @@ def test_open_close_reopen(round_):
     round_.reopen()
     assert round_.state == RoundState.open
     assert round_.event.state_version == version + 3
+
+
+@pytest.fixture(autouse=True)
+def _english(app):
+    """Read the refusals in English (outside a request the default language is Khmer)."""
+    with force_locale("en"):
+        yield
 
 
 def test_cannot_open_twice(round_):

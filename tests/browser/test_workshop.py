@@ -504,3 +504,35 @@ def test_vote_page_weight_under_60_kb(app, make, client):
     print(f"\nvote page weight ({biggest[1]} items): "
           + ", ".join(f"{k} {v:,} B" for k, v in sizes.items()) + f"; total {total:,} B")
     assert total < 60_000, sizes
+
+
+def test_refused_answer_says_not_saved_once(app, live_server, browser):
+    """A late answer refused because the round closed says "Not saved" once, with or without JS."""
+    base = live_server.url
+    ws = seed(app)
+    a1 = ws.agreement[0]
+    texts = {}
+    for js in (True, False):
+        ctx = browser.new_context(java_script_enabled=js, **PHONE)
+        ctx.set_default_timeout(T)
+        try:
+            page = ctx.new_page()
+            page.goto(f"{base}/j/{CODE}")
+            fill_profile(page, base, ws.sector_ids[0], "man", f"Org prefix {js}")
+            if js:
+                page.route("**/status.json", lambda route: route.abort())
+            round_action(ws, lambda r, u: agenda_ops.open_round(r, u, None))
+            page.goto(f"{base}/e/{CODE}/rounds/{ws.round_id}")
+            round_action(ws, agenda_ops.close_round)
+            if js:
+                answer(page, a1, 4, status=409)
+            else:
+                page.locator(f"input[name='item-{a1}'][value='4']").check()
+                page.locator(".submit-bar button[type=submit]").click()
+            item_status = page.locator(f"#item-{a1}-status")
+            expect(item_status).to_have_class(ERROR)
+            texts["js" if js else "no-js"] = (not_saved_prefix(page), item_status.inner_text())
+        finally:
+            ctx.close()
+    doubled = {k: text for k, (prefix, text) in texts.items() if text.count(prefix) != 1}
+    assert not doubled, doubled

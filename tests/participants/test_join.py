@@ -91,16 +91,16 @@ def test_sector_of_another_event_is_refused(client, make):
 
 def test_profile_editable_until_a_round_closes_and_answers_follow(client, make):
     event, round_, items = workshop(make)
-    client.post(f"/e/{event.join_code}/profile", data=_profile(event))
+    client.post(f"/e/{event.join_code}/profile", data=_profile(event, locale="en"))
     vote(client, event, items[0], "4")
     client.post(f"/e/{event.join_code}/profile",
-                data=_profile(event, in_sector=event.sectors[3], gender="man"))
+                data=_profile(event, in_sector=event.sectors[3], gender="man", locale="en"))
     response = db.session.scalar(select(Response))
     assert response.sector_id == event.sectors[3].id and response.gender == "man"
     round_ = db.session.merge(round_)
     round_.close()
     db.session.commit()
-    refused = client.post(f"/e/{event.join_code}/profile", data=_profile(event))
+    refused = client.post(f"/e/{event.join_code}/profile", data=_profile(event, locale="en"))
     assert refused.status_code == 409
     assert db.session.scalar(select(Participant.sector_id)) == event.sectors[3].id
     page = client.get(f"/e/{event.join_code}/profile").get_data(as_text=True)

@@ -26,7 +26,8 @@ def test_status_lists_open_rounds_and_answers_304_until_something_changes(client
     assert listed["closes_at"].endswith("Z")
 
 
-def test_status_etag_depends_on_language(client, make):
+def test_status_etag_depends_on_language(khmer_client, make):
+    client = khmer_client
     event, _, _ = workshop(make)
     km = client.get(f"/e/{event.join_code}/status.json")
     client.post("/language", data={"lang": "en", "next": "/"})

@@ -59,8 +59,8 @@ def test_summary_sheet(app, fx):
     wb, _ = _workbook(app, fx)
     ws = wb["Summary"]
     header = _rows(ws)[0]
-    assert header[:9] == ["Section", "Code", "Item", "Kind", "n", "Mean", "% agree", "% neutral",
-                          "% disagree"]
+    assert header[:9] == ["Section", "Code", "Item", "Kind", "n", "Mean", "Agree %", "Neutral %",
+                          "Disagree %"]
     rows = _by_code(ws)
     a1 = rows["A1"]
     assert a1[4] == 12 and a1[5] == pytest.approx(3.55)
@@ -77,7 +77,7 @@ def test_by_sector_suppresses_small_cells(app, fx):
     wb, _ = _workbook(app, fx)
     ws = wb["By sector"]
     header = _rows(ws)[0]
-    assert header[3] == "Government (ministries and agencies): % agree"
+    assert header[3] == "Government (ministries and agencies): Agree %"
     a1 = _by_code(ws, 0)["A1"]
     # Gov 75% (4), Academia 33% (3), Private n < 3 (2), CSO 67% (3).
     assert a1[3:11] == [0.75, 4, pytest.approx(1 / 3), 3, "n < 3", 2, pytest.approx(2 / 3), 3]
@@ -86,8 +86,8 @@ def test_by_sector_suppresses_small_cells(app, fx):
 def test_by_gender(app, fx):
     wb, _ = _workbook(app, fx)
     header, *rows = _rows(wb["By gender"])
-    assert header[3:9] == ["Woman: % agree", "Woman: n", "Man: % agree", "Man: n",
-                           "Another gender: % agree", "Another gender: n"]
+    assert header[3:9] == ["Woman: Agree %", "Woman: n", "Man: Agree %", "Man: n",
+                           "Another gender: Agree %", "Another gender: n"]
     a1 = next(r for r in rows if r[0] == "A1")
     assert a1[3:9] == [0.6, 6, 0.8, 5, "n < 3", 1]
 
