@@ -114,6 +114,23 @@ def khmer_client(app):
 
 
 @pytest.fixture
+def other_app(app):
+    """Make more app instances on the test database (other "processes"); closed afterwards."""
+    made = []
+
+    def build(**overrides):
+        other = create_app(app_config(**overrides))
+        other.test_client_class = IsolatedClient
+        made.append(other)
+        return other
+
+    yield build
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def make(app):
     """The factories, bound to this test's app (``make.event(...)``)."""
     return factories

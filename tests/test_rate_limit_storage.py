@@ -7,9 +7,7 @@ import uuid
 
 import pytest
 
-from consult import create_app
 from consult.extensions import db
-from tests.conftest import IsolatedClient, app_config
 from tests.helpers import as_participant, vote, workshop
 
 REDIS = "redis://127.0.0.1:6379"
@@ -24,16 +22,15 @@ def _redis_up() -> bool:
 
 
 @pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
-def test_two_app_processes_share_one_participant_limit(app, make):
+def test_two_app_processes_share_one_participant_limit(app, make, other_app):
     """A participant cannot double their quota by hitting two processes."""
     event, _, items = workshop(make)
     person = make.participant(event)
     db.session.commit()
     prefix = f"consult-test-{uuid.uuid4().hex}"
-    config = app_config(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS,
-                        RATELIMIT_KEY_PREFIX=prefix, RATELIMIT_DEFAULTS_PER_METHOD=False)
-    first, second = create_app(config), create_app(config)
-    first.test_client_class = second.test_client_class = IsolatedClient
+    config = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": REDIS,
+              "RATELIMIT_KEY_PREFIX": prefix, "RATELIMIT_DEFAULTS_PER_METHOD": False}
+    first, second = other_app(**config), other_app(**config)
     from consult.voting.views import VOTE_LIMIT
 
     limit = int(VOTE_LIMIT.split()[0])
@@ -53,13 +50,11 @@ def _restore_limiter():
     limiter._storage_dead = False  # Flask-Limiter's own flag, set when Redis failed
 
 
-def test_app_keeps_serving_when_redis_is_unreachable(app, make, caplog, _restore_limiter):
+def test_app_keeps_serving_when_redis_is_unreachable(app, make, caplog, other_app, _restore_limiter):
     event, _, items = workshop(make)
     person = make.participant(event)
     db.session.commit()
-    broken = create_app(app_config(RATELIMIT_ENABLED=True,
-                                   RATELIMIT_STORAGE_URI="redis://127.0.0.1:1"))
-    broken.test_client_class = IsolatedClient
+    broken = other_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1")
     client = broken.test_client()
     as_participant(client, person)
     from consult.voting.views import VOTE_LIMIT

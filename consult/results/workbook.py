@@ -112,9 +112,8 @@ class Sheet:
     def row(self, values, formats=None):
         """Append a row; text is always text, never a formula, whatever it starts with."""
         if not self.styled:
-            self.ws.append([self._text(v) if isinstance(v, str) and v.startswith("=") else v
-                            for v in values] if not formats else
-                           [self._formatted(i, v, formats) for i, v in enumerate(values)])
+            # Empty text is written as no cell at all: the long raw sheets are mostly blanks.
+            self.ws.append([self._formatted(i, v, formats) for i, v in enumerate(values)])
             self.rows += 1
             return
         cells = []
@@ -130,7 +129,6 @@ class Sheet:
         self.ws.append(cells)
         self.rows += 1
 
-
     def _text(self, value: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws, value=value)
         cell.data_type = "s"  # openpyxl reads a leading "=" as a formula
@@ -138,9 +136,11 @@ class Sheet:
 
     def _formatted(self, index, value, formats):
         if isinstance(value, str):
-            return self._text(value) if value.startswith("=") else value
-        if formats.get(index) is None:
-            return value
+            if not value:
+                return None
+            return self._text(value) if value[0] == "=" else value
+        if not formats or formats.get(index) is None:
+            return value  # datetimes get openpyxl's own date format
         cell = WriteOnlyCell(self.ws, value=value)
         cell.number_format = formats[index]
         return cell
@@ -425,8 +425,7 @@ def _responses(wb, title, event, filters, t):
                    row.organisation, row.round_position, row.item_id, row.item_code, row.kind,
                    row.value, value_label(row, options, t.data_lang, scales), row.comment,
                    yes if row.comment_hidden else "", row.source,
-                   row.created_at.replace(microsecond=0), row.updated_at.replace(microsecond=0)],
-                  formats={13: "yyyy-mm-dd hh:mm:ss", 14: "yyyy-mm-dd hh:mm:ss"})
+                   row.created_at.replace(microsecond=0), row.updated_at.replace(microsecond=0)])
     return digest.hexdigest(), count
 
 
