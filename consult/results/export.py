@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 
 from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, ItemKind, ItemOption, Round
 from consult.events.models import Event, Sector
@@ -65,11 +65,12 @@ class RawRow:
 def raw_rows(filters: Filters) -> Iterator[RawRow]:
     """Stream every response under ``filters`` in id order, with its options merged in."""
     base = filters.apply(
-        select(Response.id, Participant.public_code, Response.sector_id, Response.gender,
-               Participant.organisation, Round.position, Item.id, Item.code, Item.kind,
-               Response.value, Response.text_value, Response.comment,
-               Response.comment_hidden_at, Response.source, Response.created_at,
-               Response.updated_at)
+        # Kinds, genders and sources read as their stored strings: no enum per cell.
+        select(Response.id, Participant.public_code, Response.sector_id,
+               type_coerce(Response.gender, String), Participant.organisation, Round.position,
+               Item.id, Item.code, type_coerce(Item.kind, String), Response.value,
+               Response.text_value, Response.comment, Response.comment_hidden_at,
+               type_coerce(Response.source, String), Response.created_at, Response.updated_at)
         .join(Participant, Participant.id == Response.participant_id)
         .outerjoin(Round, Round.id == Response.round_id)
     ).order_by(Response.id)
@@ -89,16 +90,15 @@ def raw_rows(filters: Filters) -> Iterator[RawRow]:
             if pending[0] == rid:
                 picked.append(pending[1])
             pending = next(choice_stream, None)
-        kind = kind.value if hasattr(kind, "value") else kind
         if kind == ItemKind.text:
             stored = clean(text_value)
         elif picked:
             stored = (">" if kind == ItemKind.ranking else ";").join(picked)
         else:
             stored = "" if value is None else str(value)
-        yield RawRow(rid, code, sector_id, getattr(gender, "value", gender), clean(organisation),
-                     round_pos, item_id, item_code, kind, stored, clean(comment),
-                     hidden_at is not None, getattr(source, "value", source), created, updated)
+        yield RawRow(rid, code, sector_id, gender, clean(organisation), round_pos, item_id,
+                     item_code, kind, stored, clean(comment), hidden_at is not None, source,
+                     created, updated)
 
 
 def checksum(rows) -> str:

@@ -113,7 +113,11 @@ class Sheet:
         """Append a row; text is always text, never a formula, whatever it starts with."""
         if not self.styled:
             # Empty text is written as no cell at all: the long raw sheets are mostly blanks.
-            self.ws.append([self._formatted(i, v, formats) for i, v in enumerate(values)])
+            # (Inline, not a call per cell: this runs for every cell of 100,000-row sheets.)
+            self.ws.append(
+                [self._formatted(i, v, formats) for i, v in enumerate(values)] if formats else
+                [None if v == "" else self._text(v) if v.__class__ is str and v[:1] == "=" else v
+                 for v in values])
             self.rows += 1
             return
         cells = []
@@ -373,15 +377,15 @@ def _comments(wb, title, event, filters, t):
                t(_l("Language")), t(_l("Source")), t(_l("Comment"))]
     sheet = Sheet(wb, title, headers, [10, 50, 28, 16, 10, 10, 80], freeze="A2")
     sectors = sector_labels(event, t.data_lang)
+    genders = {key: t(label) for key, label in GENDER_LABELS.items()}
+    sources = {key: t(label) for key, label in SOURCE_LABELS.items()}
     for row in comment_rows(filters, include_hidden=False):
         (_, code, prompt_en, prompt_km, sector_id, gender, locale, source, comment, _, _) = row
         prompt = prompt_km if t.data_lang == "km" and prompt_km else (prompt_en or prompt_km)
         gender = getattr(gender, "value", gender)
         source = getattr(source, "value", source)
-        sheet.row([code, clean(prompt), sectors.get(sector_id, ""),
-                   t(GENDER_LABELS[gender]) if gender else "", locale or "",
-                   t(SOURCE_LABELS[source]) if source in SOURCE_LABELS else source,
-                   clean(comment)])
+        sheet.row([code, clean(prompt), sectors.get(sector_id, ""), genders.get(gender, ""),
+                   locale or "", sources.get(source, source), clean(comment)])
 
 
 def _participation(wb, title, event, t):
