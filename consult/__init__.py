@@ -39,6 +39,9 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from consult.security import SessionInterface
+
+    app.session_interface = SessionInterface()
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
@@ -105,6 +108,11 @@ def _register_hooks(app: Flask) -> None:
 
     app.before_request(load_participant)
     app.after_request(add_security_headers)
+
+    @app.get("/healthz")
+    def healthz():
+        """Say the process answers (for a proxy's health check; the benchmarks' hello-world)."""
+        return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
 
     @app.context_processor
     def _template_helpers():

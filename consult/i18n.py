@@ -38,8 +38,9 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     event = getattr(g, "event", None)
-    if event is not None and event.default_locale in supported:
-        return event.default_locale
+    default = event.default_locale if event is not None else g.get("event_locale")
+    if default in supported:
+        return default
     return request.accept_languages.best_match(supported) or current_app.config[
         "BABEL_DEFAULT_LOCALE"
     ]
@@ -106,6 +107,18 @@ def format_dt(value, fmt: str = "medium", event=None) -> str:
     zone = event.timezone if event is not None else current_app.config["BABEL_DEFAULT_TIMEZONE"]
     text = babel_format_datetime(value.replace(tzinfo=UTC), fmt, tzinfo=get_timezone(zone),
                                  locale=get_locale())
+    return localize_digits(text, event)
+
+
+def format_clock(value, event=None) -> str:
+    """The time of day ``HH:MM:SS`` in the event's time zone (what "Saved at" shows).
+
+    The same text as Babel's ``HH:mm:ss`` pattern in both languages, without Babel's pattern
+    machinery: it is worded on every vote.
+    """
+    event = event if event is not None else getattr(g, "event", None)
+    zone = event.timezone if event is not None else current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    text = value.replace(tzinfo=UTC).astimezone(get_timezone(zone)).strftime("%H:%M:%S")
     return localize_digits(text, event)
 
 

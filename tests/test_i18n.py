@@ -170,3 +170,15 @@ def test_dates_in_the_event_time_zone_and_khmer_digits(app, make):
     event.khmer_digits = False
     with app.test_request_context(), force_locale("km"):
         assert localize_digits(42, event) == "42"
+
+
+def test_format_clock_matches_babel_in_both_languages(app, make):
+    from consult.i18n import format_clock
+
+    event = make.event(timezone="Asia/Phnom_Penh", khmer_digits=True)
+    moment = datetime(2026, 11, 25, 2, 30, 5)  # 09:30:05 in Phnom Penh
+    for lang in ("en", "km"):
+        with app.test_request_context(), force_locale(lang):
+            assert format_clock(moment, event) == format_dt(moment, "HH:mm:ss", event)
+    with app.test_request_context(), force_locale("km"):
+        assert format_clock(moment, event) == "០៩:៣០:០៥"

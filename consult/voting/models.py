@@ -27,6 +27,12 @@ class Response(db.Model):
         sa.UniqueConstraint("participant_id", "item_id"),
         # Covering index for tallies: item first, then the grouping columns, then the value.
         sa.Index("ix_responses_tally", "item_id", "sector_id", "gender", "source", "value"),
+        # Live turnout of a round (who answered, by sector and gender) from the index alone.
+        sa.Index("ix_responses_turnout", "round_id", "sector_id", "gender", "participant_id"),
+        # The console's latest comments of a round, without reading the rows that have none.
+        sa.Index("ix_responses_round_comments", "round_id", "updated_at",
+                 sqlite_where=sa.text("comment IS NOT NULL"),
+                 postgresql_where=sa.text("comment IS NOT NULL")),
         sa.CheckConstraint("value IS NULL OR value BETWEEN 0 AND 5", name="value_on_scale"),
         sa.CheckConstraint("revision >= 1", name="revision_positive"),
         sa.CheckConstraint(

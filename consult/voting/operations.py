@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, insert, literal, or_, select
+from sqlalchemy import delete, exists, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from consult.agenda.models import (
@@ -142,48 +142,24 @@ def cast_vote(participant: Participant, item: Item, answer: Answer, *,
     if item.round_id is None:
         raise RoundNotOpen(_l("This question is not open for answers."))
     now = now or utcnow()
-    dialect = db.session.get_bind().dialect.name
-    round_is_open = select(Round.id).where(
-        Round.id == item.round_id,
-        Round.state == RoundState.open.value,
-        or_(Round.closes_at.is_(None), Round.closes_at > now),
-    )
-    if dialect == "postgresql":
-        round_is_open = round_is_open.with_for_update(read=True)
-        make_insert = postgresql.insert
-    elif dialect == "sqlite":
-        make_insert = sqlite.insert
-    else:  # pragma: no cover - only the two supported databases
-        raise RuntimeError(f"unsupported database {dialect}")
-    row = {
-        "participant_id": participant.id,
-        "item_id": item.id,
-        "round_id": item.round_id,
-        "sector_id": participant.sector_id,
-        "gender": participant.gender.value if participant.gender else None,
-        "source": participant.source.value,
-        "value": answer.value,
-        "text_value": answer.text,
-        "comment": answer.comment,
-        "comment_locale": participant.locale if answer.comment else None,
-        "revision": 1,
-        "created_at": now,
-        "updated_at": now,
+    params = {
+        "v_participant_id": participant.id,
+        "v_item_id": item.id,
+        "v_round_id": item.round_id,
+        "v_sector_id": participant.sector_id,
+        "v_gender": participant.gender.value if participant.gender else None,
+        "v_source": participant.source.value,
+        "v_value": answer.value,
+        "v_text_value": answer.text,
+        "v_comment": answer.comment,
+        "v_comment_locale": participant.locale if answer.comment else None,
+        "v_revision": 1,
+        "v_created_at": now,
+        "v_updated_at": now,
+        "v_now": now,
     }
-    table = Response.__table__
-    columns = list(row)
-    source = select(*[literal(v, table.c[k].type).label(k) for k, v in row.items()]).where(
-        exists(round_is_open)
-    )
-    stmt = make_insert(table).from_select(columns, source)
-    update = {k: stmt.excluded[k] for k in ("round_id", "sector_id", "gender", "source", "value",
-                                            "text_value", "comment", "comment_locale",
-                                            "updated_at")}
-    update["revision"] = table.c.revision + 1
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.participant_id, table.c.item_id], set_=update
-    ).returning(table.c.id, table.c.revision)
-    stored = db.session.execute(stmt).first()
+    stmt = _upsert_statement(db.session.get_bind().dialect.name)
+    stored = db.session.execute(stmt, params).first()
     if stored is None:
         raise RoundNotOpen(_l("This round is closed."))
     response_id, revision = stored
@@ -197,6 +173,49 @@ def cast_vote(participant: Participant, item: Item, answer: Answer, *,
                 for position, option_id in enumerate(answer.option_ids, start=1)
             ])
     return VoteReceipt(response_id=response_id, revision=revision, saved_at=now)
+
+
+_UPSERTS: dict[str, object] = {}
+_UPDATED_ON_CONFLICT = ("round_id", "sector_id", "gender", "source", "value", "text_value",
+                        "comment", "comment_locale", "updated_at")
+
+
+def _upsert_statement(dialect: str):
+    """The vote's one statement, built once per dialect and run with bound values.
+
+    INSERT … SELECT :values WHERE EXISTS (the round is open and before its deadline)
+    ON CONFLICT (participant, item) DO UPDATE … revision + 1 RETURNING id, revision.
+    Building it anew for every vote cost more than running it (0.8 of 2.8 ms a vote).
+    """
+    if dialect in _UPSERTS:
+        return _UPSERTS[dialect]
+    from sqlalchemy import bindparam
+
+    table = Response.__table__
+    columns = ["participant_id", "item_id", "round_id", "sector_id", "gender", "source", "value",
+               "text_value", "comment", "comment_locale", "revision", "created_at", "updated_at"]
+    round_is_open = select(Round.id).where(
+        Round.id == bindparam("v_round_id"),
+        Round.state == RoundState.open.value,
+        or_(Round.closes_at.is_(None), Round.closes_at > bindparam("v_now", type_=Round.closes_at.type)),
+    )
+    if dialect == "postgresql":
+        round_is_open = round_is_open.with_for_update(read=True)
+        make_insert = postgresql.insert
+    elif dialect == "sqlite":
+        make_insert = sqlite.insert
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database {dialect}")
+    source = select(*[bindparam(f"v_{k}", type_=table.c[k].type).label(k) for k in columns]).where(
+        exists(round_is_open))
+    stmt = make_insert(table).from_select(columns, source)
+    update = {k: stmt.excluded[k] for k in _UPDATED_ON_CONFLICT}
+    update["revision"] = table.c.revision + 1
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.participant_id, table.c.item_id], set_=update
+    ).returning(table.c.id, table.c.revision)
+    _UPSERTS[dialect] = stmt
+    return stmt
 
 
 def set_comment_hidden(response: Response, user, hidden: bool) -> None:

@@ -10,10 +10,12 @@ from werkzeug.datastructures import MultiDict
 
 from consult.access import get_or_404
 from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, Round, RoundState
+from consult.database import write_turn
 from consult.errors import ConsultError, RoundNotOpen
 from consult.extensions import db, limiter
-from consult.i18n import format_dt
+from consult.i18n import format_clock
 from consult.participants.views import event_or_wrong_code, open_rounds, require_participant
+from consult.timeutil import utcnow
 from consult.voting.operations import InvalidAnswer, cast_vote, parse_answer
 from consult.voting.queries import answers_of, round_items
 
@@ -114,17 +116,19 @@ def submit_round(code: str, round_id: int):
     states: dict[int, ItemState] = {}
     saved = 0
     try:
-        for item in items:
-            if not _has_input(item, request.form):
-                continue
-            try:
-                answer = answer_from_form(item, request.form)
-                cast_vote(participant, item, answer)
-            except InvalidAnswer as error:
-                states[item.id] = ItemState(error=str(error.message))
-                continue
-            states[item.id] = ItemState(saved=True)
-            saved += 1
+        with write_turn():
+            for item in items:
+                if not _has_input(item, request.form):
+                    continue
+                try:
+                    answer = answer_from_form(item, request.form)
+                    cast_vote(participant, item, answer)
+                except InvalidAnswer as error:
+                    states[item.id] = ItemState(error=str(error.message))
+                    continue
+                states[item.id] = ItemState(saved=True)
+                saved += 1
+            db.session.commit()
     except RoundNotOpen as error:
         db.session.rollback()
         message = str(error.message)
@@ -133,7 +137,6 @@ def submit_round(code: str, round_id: int):
                 states[item.id] = ItemState(error=message)
         flash(_("Not saved: this round closed before your answers arrived."), "error")
         return _render(event, round_, participant, items, states, request.form, 409)
-    db.session.commit()
     if any(s.error for s in states.values()):
         flash(_("Some answers need your attention: see the messages below."), "error")
         return _render(event, round_, participant, items, states, request.form, 400)
@@ -154,13 +157,17 @@ def answer_item(code: str, item_id: int):
     item = get_or_404(Item, item_id)
     if item.event_id != event.id:
         abort(404)
+    now = utcnow()
+    # Worded before the write: after the commit the event's attributes would be read again.
+    saved_message = _("Saved at %(time)s", time=format_clock(now))
     try:
-        receipt = cast_vote(participant, item, answer_from_form(item, request.form))
+        answer = answer_from_form(item, request.form)
+        with write_turn():
+            receipt = cast_vote(participant, item, answer, now=now)
+            db.session.commit()
     except ConsultError as error:
         db.session.rollback()
         closed = isinstance(error, RoundNotOpen)
         return jsonify(saved=False, closed=closed, message=str(error.message),
                        status=error.status_code), error.status_code
-    db.session.commit()
-    return jsonify(saved=True, revision=receipt.revision,
-                   message=_("Saved at %(time)s", time=format_dt(receipt.saved_at, "HH:mm:ss")))
+    return jsonify(saved=True, revision=receipt.revision, message=saved_message)

@@ -1,0 +1,264 @@
+"""What the load and crash benchmarks share: a real server started as ``make run`` starts it,
+and phones that join, fill the profile and vote over plain HTTP on 127.0.0.1.
+
+The server is gunicorn with the project's ``gunicorn.conf.py`` on a fresh database: SQLite in a
+temporary instance folder, or a PostgreSQL URL. Nothing here talks to any address but loopback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+CODE = "KH7Q2P"  # the demo workshop's join code
+BENCH_USER, BENCH_PASSWORD = "bench-facilitator", "bench-password-123"
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(instance: Path, database_url: str | None, extra: dict | None = None) -> dict:
+    env = dict(os.environ)
+    env.update({"CONSULT_INSTANCE": str(instance), "FLASK_APP": "wsgi.py",
+                "SECRET_KEY": "benchmark-secret-key", "PUBLIC_URL": "http://127.0.0.1"})
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    else:
+        env.pop("DATABASE_URL", None)
+    env.update(extra or {})
+    return env
+
+
+def prepare(instance: Path, database_url: str | None, round_items: int = 16) -> None:
+    """Migrate and seed as ``make run`` does; add a facilitator and a round of N items."""
+    env = _env(instance, database_url)
+    for args in (["db", "upgrade"], ["consult", "seed-demo"]):
+        subprocess.run([str(VENV_BIN / "flask"), *args], cwd=ROOT, env=env, check=True,
+                       capture_output=True, text=True)
+    script = f"""
+from sqlalchemy import select
+from consult import create_app
+from consult.accounts.models import Role, User
+from consult.accounts.operations import create_user
+from consult.agenda.models import Item, ItemKind, Round
+from consult.events.models import Event
+from consult.extensions import db
+app = create_app()
+with app.app_context():
+    event = db.session.scalar(select(Event).where(Event.join_code == "{CODE}"))
+    if db.session.scalar(select(User).where(User.username == "{BENCH_USER}")) is None:
+        create_user("{BENCH_USER}", "{BENCH_PASSWORD}", Role.facilitator)
+    items = db.session.scalars(select(Item).where(Item.event_id == event.id,
+        Item.kind == ItemKind.agreement, Item.code.like("R%")).order_by(Item.id)).all()
+    round_ = Round(event=event, position=99, title_en="Benchmark round", title_km="ជុំសាកល្បង")
+    db.session.add(round_)
+    db.session.flush()
+    for n, item in enumerate(items[:{round_items}], start=1):
+        item.round_id, item.round_position = round_.id, n
+    db.session.commit()
+    print(event.id, round_.id, ",".join(str(i.id) for i in items[:{round_items}]))
+"""
+    subprocess.run([str(VENV_BIN / "python"), "-c", script], cwd=ROOT, env=env, check=True,
+                   capture_output=True, text=True)
+
+
+def bench_ids(instance: Path, database_url: str | None) -> tuple[int, int, list[int]]:
+    """Return the event id, the benchmark round's id and its item ids."""
+    script = f"""
+from sqlalchemy import select
+from consult import create_app
+from consult.agenda.models import Item, Round
+from consult.events.models import Event
+from consult.extensions import db
+app = create_app()
+with app.app_context():
+    event = db.session.scalar(select(Event).where(Event.join_code == "{CODE}"))
+    round_ = db.session.scalar(select(Round).where(Round.event_id == event.id,
+                                                   Round.position == 99))
+    items = db.session.scalars(select(Item.id).where(Item.round_id == round_.id)
+                               .order_by(Item.round_position)).all()
+    print(event.id, round_.id, ",".join(map(str, items)))
+"""
+    out = subprocess.run([str(VENV_BIN / "python"), "-c", script], cwd=ROOT,
+                         env=_env(instance, database_url), check=True, capture_output=True,
+                         text=True).stdout.split()
+    return int(out[0]), int(out[1]), [int(i) for i in out[2].split(",")]
+
+
+@dataclass
+class Server:
+    """gunicorn running the app, started and stopped like ``make run`` does it."""
+
+    instance: Path
+    database_url: str | None = None
+    workers: int = 3
+    threads: int = 4
+    worker_class: str = "gthread"
+    extra_env: dict = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> Server:
+        env = _env(self.instance, self.database_url, {
+            "WEB_CONCURRENCY": str(self.workers), "GUNICORN_THREADS": str(self.threads),
+            **self.extra_env})
+        cmd = [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py",
+               "--bind", f"127.0.0.1:{self.port}", "--worker-class", self.worker_class,
+               "wsgi:app"]
+        with open(self.instance / "gunicorn.log", "ab") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log,
+                                            start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return self
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: see {self.instance / 'gunicorn.log'}")
+            time.sleep(0.1)
+        raise RuntimeError("gunicorn did not answer in time")
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once: a crash, not a shutdown."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            self.kill()
+        self.process = None
+
+
+class Phone:
+    """One participant's browser, reduced to cookies and a keep-alive connection."""
+
+    def __init__(self, port: int, timeout: float = 10):
+        self.port, self.timeout = port, timeout
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+        self.conn: http.client.HTTPConnection | None = None
+        self.used = False
+
+    def request(self, method: str, path: str, body: dict | None = None,
+                headers: dict | None = None) -> tuple[int, dict, bytes]:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+            self.used = False
+        all_headers = {"Accept-Language": "km", **(headers or {})}
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        data = None
+        if body is not None:
+            data = urlencode(body, doseq=True)
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        reused = self.used
+        try:
+            self.conn.request(method, path, body=data, headers=all_headers)
+            response = self.conn.getresponse()
+            payload = response.read()
+            self.used = True
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            self.close()
+            if not reused:
+                raise
+            # The server closed an idle keep-alive connection: open a new one, as browsers do.
+            return self.request(method, path, body, headers)
+        except (OSError, http.client.HTTPException):
+            self.close()
+            raise
+        for value in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        if response.getheader("Connection", "").lower() == "close":
+            self.close()
+        return response.status, dict(response.headers), payload
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def join(self, sector_id: int, gender: str, organisation: str = "") -> None:
+        """Open the QR link, fill the profile, land on the waiting screen."""
+        status, _, page = self.request("GET", f"/j/{CODE}")
+        if status != 200:
+            raise RuntimeError(f"join answered {status}")
+        self.csrf = _CSRF.search(page.decode()).group(1)
+        status, headers, _ = self.request("POST", f"/e/{CODE}/profile", {
+            "csrf_token": self.csrf, "sector": sector_id, "gender": gender, "locale": "km",
+            "organisation": organisation})
+        if status != 302 or "/wait" not in headers.get("Location", ""):
+            raise RuntimeError(f"profile answered {status}")
+
+    def vote(self, item_id: int, value: int, comment: str = "") -> tuple[int, dict]:
+        """Save one answer as the vote page's script does; return (status, JSON body)."""
+        import json
+
+        body = {"csrf_token": self.csrf, f"item-{item_id}": value}
+        if comment:
+            body[f"comment-{item_id}"] = comment
+        status, _, payload = self.request("POST", f"/e/{CODE}/items/{item_id}/answer", body,
+                                          {"Accept": "application/json",
+                                           "X-CSRFToken": self.csrf})
+        try:
+            return status, json.loads(payload or b"{}")
+        except ValueError:
+            return status, {}
+
+
+class Staff(Phone):
+    """A facilitator's browser: sign in, open and close rounds."""
+
+    def login(self, username: str = BENCH_USER, password: str = BENCH_PASSWORD) -> None:
+        _, _, page = self.request("GET", "/staff/login")
+        csrf = _CSRF.search(page.decode()).group(1)
+        status, _, _ = self.request("POST", "/staff/login", {
+            "csrf_token": csrf, "username": username, "password": password})
+        if status != 302:
+            raise RuntimeError(f"staff login answered {status}")
+
+    def round_action(self, event_id: int, round_id: int, action: str, **fields) -> int:
+        _, _, page = self.request("GET", f"/staff/events/{event_id}/console")
+        csrf = _CSRF.search(page.decode()).group(1)
+        status, _, _ = self.request(
+            "POST", f"/staff/events/{event_id}/rounds/{round_id}/{action}",
+            {"csrf_token": csrf, **fields})
+        return status
+
+
+def cookie_header(phone: Phone) -> str:
+    return "; ".join(f"{k}={v}" for k, v in phone.cookies.items())
