@@ -536,3 +536,42 @@ def test_refused_answer_says_not_saved_once(app, live_server, browser):
             ctx.close()
     doubled = {k: text for k, (prefix, text) in texts.items() if text.count(prefix) != 1}
     assert not doubled, doubled
+
+
+def test_vote_page_retries_a_503_and_says_so_until_saved(app, live_server, browser):
+    """Database away for a moment: the page shows "trying again", retries with backoff, saves."""
+    base = live_server.url
+    ws = seed(app)
+    a1 = ws.agreement[0]
+    round_action(ws, lambda r, u: agenda_ops.open_round(r, u, None))
+    ctx = browser.new_context(**PHONE)
+    ctx.set_default_timeout(T)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{base}/j/{CODE}")
+        fill_profile(page, base, ws.sector_ids[0], "woman", "Org retry")
+        page.goto(f"{base}/e/{CODE}/rounds/{ws.round_id}")
+        refused = []
+
+        def unavailable_twice(route):
+            if len(refused) < 2:
+                refused.append(route.request.post_data)
+                route.fulfill(status=503, headers={"Retry-After": "2"},
+                              content_type="application/json",
+                              body='{"error": "unavailable", "message": "Not saved, try again"}')
+            else:
+                route.continue_()
+
+        page.route("**/answer", unavailable_twice)
+        item_status = page.locator(f"#item-{a1}-status")
+        page.locator(f"input[name='item-{a1}'][value='4']").check()
+        retrying = page.locator("body").get_attribute("data-msg-retrying")
+        expect(item_status).to_have_text(retrying)
+        assert stored("Org retry", a1) == []
+        expect(item_status).to_have_class(SAVED, timeout=T)  # after 1 s and 2 s of backoff
+        # Both refused requests carried the answer (the page posts multipart form data).
+        assert len(refused) == 2
+        assert all(re.search(rf'name="item-{a1}"\r\n\r\n4\r\n', body) for body in refused)
+        assert stored("Org retry", a1) == [(4, 1)]
+    finally:
+        ctx.close()
