@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from consult.access import get_or_404
-from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, Round, RoundState
+from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, ItemKind, Round, RoundState
 from consult.database import write_turn
 from consult.errors import ConsultError, RoundNotOpen
 from consult.extensions import db, limiter
@@ -43,7 +43,9 @@ def _round_of(event, round_id: int) -> Round:
 def answer_from_form(item: Item, form: MultiDict):
     """Parse the fields of one item out of a submitted form."""
     prefix = f"item-{item.id}"
-    ranks = {o.code: form.get(f"{prefix}-rank-{o.code}", "") for o in item.options}
+    # Only rankings read places; other kinds need not load the options (a query per vote).
+    ranks = ({o.code: form.get(f"{prefix}-rank-{o.code}", "") for o in item.options}
+             if item.kind == ItemKind.ranking else {})
     return parse_answer(item, form.getlist(prefix), ranks, form.get(f"comment-{item.id}"))
 
 
