@@ -122,9 +122,14 @@ def format_clock(value, event=None) -> str:
     return localize_digits(text, event)
 
 
-def format_number(value, event=None) -> str:
-    """Format a number through Babel, with Khmer digits when the event asks."""
-    return localize_digits(babel_format_decimal(value, locale=get_locale()), event)
+def format_number(value, event=None, digits: int | None = None) -> str:
+    """Format a number through Babel, with Khmer digits when the event asks.
+
+    ``digits`` fixes the decimals (means and scores read 3.90, not 3.9, beside 3.84).
+    """
+    pattern = None if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
+    value = value if digits is None else round(value, digits)
+    return localize_digits(babel_format_decimal(value, format=pattern, locale=get_locale()), event)
 
 
 def format_pct(value, event=None, digits: int = 0) -> str:

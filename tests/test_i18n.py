@@ -182,3 +182,15 @@ def test_format_clock_matches_babel_in_both_languages(app, make):
             assert format_clock(moment, event) == format_dt(moment, "HH:mm:ss", event)
     with app.test_request_context(), force_locale("km"):
         assert format_clock(moment, event) == "០៩:៣០:០៥"
+
+
+def test_format_number_with_fixed_decimals(app, make):
+    from consult.i18n import format_number
+
+    event = make.event(khmer_digits=True)
+    with app.test_request_context(), force_locale("en"):
+        assert format_number(3.9, event, digits=2) == "3.90"
+        assert format_number(3.845, event, digits=2) in ("3.84", "3.85")
+        assert format_number(1234, event) == "1,234"
+    with app.test_request_context(), force_locale("km"):
+        assert format_number(3.9, event, digits=2) == "៣.៩០"
