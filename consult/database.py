@@ -9,13 +9,17 @@ database: a waiter wakes the moment the previous writer commits. PostgreSQL need
 
 from __future__ import annotations
 
-import fcntl
 import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from consult.extensions import db
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: processes then wait in SQLite's busy handler
+    fcntl = None
 
 _thread_lock = threading.Lock()
 _lock_files: dict[tuple[int, str], int] = {}
@@ -36,15 +40,25 @@ def write_turn() -> Iterator[None]:
     """
     url = db.engine.url
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        yield
+        with _rolled_back_on_error():
+            yield
         return
     with _thread_lock:
-        fd = _lock_fd(url.database + ".write-lock")
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd = _lock_fd(url.database + ".write-lock") if fcntl else None
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
         try:
-            yield
-        except BaseException:
-            db.session.rollback()
-            raise
+            with _rolled_back_on_error():
+                yield
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _rolled_back_on_error() -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
