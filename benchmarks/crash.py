@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,9 +27,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import Phone, Server, Staff, bench_ids, prepare
-
-GENDERS = ["woman", "man", "another", "undisclosed"]
+from benchmarks.harness import (
+    GENDERS,
+    Phone,
+    Server,
+    Staff,
+    drop_pg,
+    fresh_pg,
+    prepare,
+    run_in_app,
+    sector_ids,
+)
 
 
 def _vote_until_acknowledged(phone: Phone, item: int, value: int, stop: threading.Event,
@@ -39,7 +46,7 @@ def _vote_until_acknowledged(phone: Phone, item: int, value: int, stop: threadin
     while not stop.is_set():
         try:
             status, body = phone.vote(item, value)
-        except (OSError, ConnectionError, Exception):
+        except Exception:  # any failure means "send it again", as the page does
             status, body = 0, {}
         if status == 200 and body.get("saved"):
             return True
@@ -70,18 +77,15 @@ def _join(port: int, n: int, sector_ids: list[int], stop: threading.Event) -> Ph
 def run_crash(instance: Path, database_url: str | None, phones: int = 50, kills: int = 3,
               passes: int = 2, seed: int = 0, think: float = 0.05, log=print) -> dict:
     """One crash run; return the figures and the list of problems (empty when none is lost)."""
-    prepare(instance, database_url)
-    event_id, round_id, items = bench_ids(instance, database_url)
+    event_id, round_id, items = prepare(instance, database_url)
     server = Server(instance, database_url).start()
     rng = random.Random(seed)
     acked: dict[tuple[int, int], int] = {}
     counters = {"retries": 0, "unexpected": [], "acks": 0, "acks_at_kills": []}
     lock, stop = threading.Lock(), threading.Event()
     try:
-        from benchmarks.workshop import _sector_ids
-
-        sector_ids = _sector_ids(server.port)
-        people = [_join(server.port, n, sector_ids, stop) for n in range(phones)]
+        sectors = sector_ids(server.port)
+        people = [_join(server.port, n, sectors, stop) for n in range(phones)]
         staff = Staff(server.port)
         staff.login()
         assert staff.round_action(event_id, round_id, "open", minutes=60) == 302
@@ -135,14 +139,10 @@ def run_crash(instance: Path, database_url: str | None, phones: int = 50, kills:
 
 def _stored(instance: Path, url: str | None, round_id: int) -> dict[tuple[int, int], int]:
     """Read back (phone, item) → value, after an integrity check of the database."""
-    script = f"""
-from sqlalchemy import select, text
-from consult import create_app
-from consult.extensions import db
-from consult.participants.models import Participant
-from consult.voting.models import Response
-app = create_app()
-with app.app_context():
+    out = run_in_app(instance, url, f"""
+    from sqlalchemy import select, text
+    from consult.participants.models import Participant
+    from consult.voting.models import Response
     if db.engine.dialect.name == "sqlite":
         check = db.session.execute(text("PRAGMA integrity_check")).scalar()
         assert check == "ok", check
@@ -153,12 +153,7 @@ with app.app_context():
     for org, item, value, revision in rows:
         assert revision >= 1 and value is not None, (org, item, value, revision)
         print(org.split("-")[1], item, value)
-"""
-    env = dict(os.environ, CONSULT_INSTANCE=str(instance), SECRET_KEY="benchmark-secret-key")
-    if url:
-        env["DATABASE_URL"] = url
-    out = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent.parent,
-                         env=env, check=True, capture_output=True, text=True).stdout
+""")
     stored = {}
     for line in out.splitlines():
         n, item, value = map(int, line.split())
@@ -173,8 +168,6 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     args = parser.parse_args()
-    from benchmarks.workshop import _drop_pg, _fresh_pg
-
     db = (args.database_url or "sqlite").split("@")[-1]
     print(f"database: {db}; {args.phones} phones × 16 items × 2 passes; "
           f"{args.kills} SIGKILLs a run")
@@ -183,14 +176,14 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|")
     failed = 0
     for run in range(1, args.runs + 1):
-        url = _fresh_pg(args.database_url) if args.database_url else None
+        url = fresh_pg(args.database_url) if args.database_url else None
         try:
             with tempfile.TemporaryDirectory(prefix="consult-crash-") as tmp:
                 r = run_crash(Path(tmp), url, args.phones, args.kills, seed=run,
                               log=lambda s: print(s, file=sys.stderr))
         finally:
             if url:
-                _drop_pg(args.database_url, url)
+                drop_pg(url)
         failed += bool(r["problems"])
         kills = ", ".join(f"{n:,}" for n in r["acks_at_kills"])
         print(f"| {run} | {len(r['acks_at_kills'])} ({kills}) | {r['acknowledged']:,} | "

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 CODE = "KH7Q2P"  # the demo workshop's join code
+GENDERS = ["woman", "man", "another", "undisclosed"]
 BENCH_USER, BENCH_PASSWORD = "bench-facilitator", "bench-password-123"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -45,22 +46,31 @@ def _env(instance: Path, database_url: str | None, extra: dict | None = None) ->
     return env
 
 
-def prepare(instance: Path, database_url: str | None, round_items: int = 16) -> None:
-    """Migrate and seed as ``make run`` does; add a facilitator and a round of N items."""
+def run_in_app(instance: Path, database_url: str | None, body: str) -> str:
+    """Run ``body`` (Python, indented for an app context) in a fresh process; return stdout."""
+    script = ("from consult import create_app\nfrom consult.extensions import db\n"
+              "app = create_app()\nwith app.app_context():\n" + body)
+    return subprocess.run([str(VENV_BIN / "python"), "-c", script], cwd=ROOT,
+                          env=_env(instance, database_url), check=True, capture_output=True,
+                          text=True).stdout
+
+
+def prepare(instance: Path, database_url: str | None,
+            round_items: int = 16) -> tuple[int, int, list[int]]:
+    """Migrate and seed as ``make run`` does; add a facilitator and a round of N items.
+
+    Return the event id, the round's id and its item ids.
+    """
     env = _env(instance, database_url)
     for args in (["db", "upgrade"], ["consult", "seed-demo"]):
         subprocess.run([str(VENV_BIN / "flask"), *args], cwd=ROOT, env=env, check=True,
                        capture_output=True, text=True)
-    script = f"""
-from sqlalchemy import select
-from consult import create_app
-from consult.accounts.models import Role, User
-from consult.accounts.operations import create_user
-from consult.agenda.models import Item, ItemKind, Round
-from consult.events.models import Event
-from consult.extensions import db
-app = create_app()
-with app.app_context():
+    out = run_in_app(instance, database_url, f"""
+    from sqlalchemy import select
+    from consult.accounts.models import Role, User
+    from consult.accounts.operations import create_user
+    from consult.agenda.models import Item, ItemKind, Round
+    from consult.events.models import Event
     event = db.session.scalar(select(Event).where(Event.join_code == "{CODE}"))
     if db.session.scalar(select(User).where(User.username == "{BENCH_USER}")) is None:
         create_user("{BENCH_USER}", "{BENCH_PASSWORD}", Role.facilitator)
@@ -73,32 +83,35 @@ with app.app_context():
         item.round_id, item.round_position = round_.id, n
     db.session.commit()
     print(event.id, round_.id, ",".join(str(i.id) for i in items[:{round_items}]))
-"""
-    subprocess.run([str(VENV_BIN / "python"), "-c", script], cwd=ROOT, env=env, check=True,
-                   capture_output=True, text=True)
-
-
-def bench_ids(instance: Path, database_url: str | None) -> tuple[int, int, list[int]]:
-    """Return the event id, the benchmark round's id and its item ids."""
-    script = f"""
-from sqlalchemy import select
-from consult import create_app
-from consult.agenda.models import Item, Round
-from consult.events.models import Event
-from consult.extensions import db
-app = create_app()
-with app.app_context():
-    event = db.session.scalar(select(Event).where(Event.join_code == "{CODE}"))
-    round_ = db.session.scalar(select(Round).where(Round.event_id == event.id,
-                                                   Round.position == 99))
-    items = db.session.scalars(select(Item.id).where(Item.round_id == round_.id)
-                               .order_by(Item.round_position)).all()
-    print(event.id, round_.id, ",".join(map(str, items)))
-"""
-    out = subprocess.run([str(VENV_BIN / "python"), "-c", script], cwd=ROOT,
-                         env=_env(instance, database_url), check=True, capture_output=True,
-                         text=True).stdout.split()
+""").split()
     return int(out[0]), int(out[1]), [int(i) for i in out[2].split(",")]
+
+
+def sector_ids(port: int) -> list[int]:
+    """The event's sectors, as the profile form offers them."""
+    phone = Phone(port)
+    _, _, page = phone.request("GET", f"/j/{CODE}")
+    phone.close()
+    return sorted({int(v) for v in re.findall(r'name="sector"[^>]*value="(\d+)"', page.decode())})
+
+
+def fresh_pg(url: str) -> str:
+    """Create an empty database beside the one ``url`` names; return its URL."""
+    import psycopg
+
+    base, _, _ = url.rpartition("/")
+    name = f"consult_bench_{os.getpid()}_{int(time.time())}"
+    with psycopg.connect(base.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
+
+
+def drop_pg(fresh: str) -> None:
+    import psycopg
+
+    base, _, name = fresh.rpartition("/")
+    with psycopg.connect(base.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

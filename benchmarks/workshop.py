@@ -42,17 +42,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import (
     CODE,
+    GENDERS,
     Phone,
     Server,
     Staff,
-    bench_ids,
     cookie_header,
+    drop_pg,
+    fresh_pg,
     prepare,
+    run_in_app,
+    sector_ids,
 )
 
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
-GENDERS = ["woman", "man", "another", "undisclosed"]
-SECTORS = 6
 
 
 def wrk(port: int, script: str, args: list, connections: int, seconds: float,
@@ -97,24 +99,15 @@ def join_phones(port: int, count: int, sector_ids: list[int]) -> tuple[list[Phon
 
 
 def check_database(instance: Path, url: str | None, round_id: int) -> dict:
-    script = f"""
-from sqlalchemy import func, select
-from consult import create_app
-from consult.extensions import db
-from consult.voting.models import Response
-app = create_app()
-with app.app_context():
+    out = run_in_app(instance, url, f"""
+    from sqlalchemy import func, select
+    from consult.voting.models import Response
     rows, revisions, people = db.session.execute(select(
         func.count(), func.coalesce(func.sum(Response.revision), 0),
         func.count(func.distinct(Response.participant_id))
     ).where(Response.round_id == {round_id})).one()
     print(rows, revisions, people)
-"""
-    env = dict(os.environ, CONSULT_INSTANCE=str(instance), SECRET_KEY="benchmark-secret-key")
-    if url:
-        env["DATABASE_URL"] = url
-    out = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent.parent,
-                         env=env, check=True, capture_output=True, text=True).stdout.split()
+""").split()
     return {"rows": int(out[0]), "revisions": int(out[1]), "participants": int(out[2])}
 
 
@@ -124,16 +117,14 @@ def run_one(phones_n: int, url: str | None, workers: int, threads: int, worker_c
         instance = Path(tmp)
         db_url = url
         if url and url.startswith("postgresql"):
-            db_url = _fresh_pg(url)
-        prepare(instance, db_url)
-        event_id, round_id, items = bench_ids(instance, db_url)
+            db_url = fresh_pg(url)
+        event_id, round_id, items = prepare(instance, db_url)
         server = Server(instance, db_url, workers=workers, threads=threads,
                         worker_class=worker_class,
                         extra_env={"RATELIMIT_STORAGE_URI": os.environ.get(
                             "RATELIMIT_STORAGE_URI", "memory://")}).start()
         try:
-            sector_ids = _sector_ids(server.port)
-            phones, joined = join_phones(server.port, phones_n, sector_ids)
+            phones, joined = join_phones(server.port, phones_n, sector_ids(server.port))
             phones_file = instance / "phones.tsv"
             phones_file.write_text("".join(f"{cookie_header(p)}\t{p.csrf}\n" for p in phones))
             staff = Staff(server.port)
@@ -176,37 +167,10 @@ def run_one(phones_n: int, url: str | None, workers: int, threads: int, worker_c
         finally:
             server.stop()
             if db_url and db_url != url:
-                _drop_pg(url, db_url)
+                drop_pg(db_url)
     return {"phones": phones_n, "joined": joined, "votes": votes, "polls": polls,
             "vote_connections": vote_connections,
             "stored": stored, "status_max": status_max, "hello": hello, "items": len(items)}
-
-
-def _sector_ids(port: int) -> list[int]:
-    import re
-
-    phone = Phone(port)
-    _, _, page = phone.request("GET", f"/j/{CODE}")
-    phone.close()
-    return sorted({int(v) for v in re.findall(r'name="sector"[^>]*value="(\d+)"', page.decode())})
-
-
-def _fresh_pg(url: str) -> str:
-    import psycopg
-
-    base, _, _ = url.rpartition("/")
-    name = f"consult_bench_{os.getpid()}_{int(time.time())}"
-    with psycopg.connect(base.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}"
-
-
-def _drop_pg(url: str, fresh: str) -> None:
-    import psycopg
-
-    base, _, name = fresh.rpartition("/")
-    with psycopg.connect(base.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _ok(r: dict) -> bool:

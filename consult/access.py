@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 import flask_babel
-from flask import abort, g, request, session
+from flask import abort, g, session
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -38,11 +38,6 @@ def roles_required(*roles: Role):
     return decorator
 
 
-#: Requests that never need the participant: the status poll (its language comes from the
-#: cookie the profile sets), the health check, static files.
-_NO_PARTICIPANT = frozenset({"participants.status", "healthz", "static"})
-
-
 def load_participant() -> None:
     """Put the participant named by the signed session cookie in ``g.participant``."""
     from consult.participants.models import Participant
@@ -51,8 +46,6 @@ def load_participant() -> None:
     g.participant = None
     g.event = None
     flask_babel.refresh()
-    if request.endpoint in _NO_PARTICIPANT:
-        return
     token = session.get(PARTICIPANT_SESSION_KEY)
     if token:
         g.participant = db.session.scalar(select(Participant).where(Participant.token == token))

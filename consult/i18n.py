@@ -103,11 +103,16 @@ def format_dt(value, fmt: str = "medium", event=None) -> str:
     """Format a naive-UTC datetime in the event's time zone through Babel."""
     if value is None:
         return ""
+    event, zone = _event_zone(event)
+    text = babel_format_datetime(value.replace(tzinfo=UTC), fmt, tzinfo=zone, locale=get_locale())
+    return localize_digits(text, event)
+
+
+def _event_zone(event=None):
+    """The event (given, else the current one) and its time zone (else the default zone)."""
     event = event if event is not None else getattr(g, "event", None)
     zone = event.timezone if event is not None else current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    text = babel_format_datetime(value.replace(tzinfo=UTC), fmt, tzinfo=get_timezone(zone),
-                                 locale=get_locale())
-    return localize_digits(text, event)
+    return event, get_timezone(zone)
 
 
 def format_clock(value, event=None) -> str:
@@ -116,9 +121,8 @@ def format_clock(value, event=None) -> str:
     The same text as Babel's ``HH:mm:ss`` pattern in both languages, without Babel's pattern
     machinery: it is worded on every vote.
     """
-    event = event if event is not None else getattr(g, "event", None)
-    zone = event.timezone if event is not None else current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    text = value.replace(tzinfo=UTC).astimezone(get_timezone(zone)).strftime("%H:%M:%S")
+    event, zone = _event_zone(event)
+    text = value.replace(tzinfo=UTC).astimezone(zone).strftime("%H:%M:%S")
     return localize_digits(text, event)
 
 

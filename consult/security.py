@@ -63,11 +63,14 @@ def add_security_headers(response):
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, left unopened on the requests that never read them.
 
-    The status document (polled by every phone every 3 s) and the health check need no
-    session; verifying and decoding the cookie was a fifth of a poll's cost.
+    The status document (polled by every phone every 3 s), the health check and static files
+    need no session: verifying and decoding the cookie was a fifth of a poll's cost, and with
+    an empty session no participant is looked up either (``access.load_participant``).
     """
 
     def open_session(self, app, request):
-        if request.path.endswith("/status.json") or request.path == "/healthz":
+        path = request.path
+        if (path.endswith("/status.json") or path == "/healthz"
+                or path.startswith(app.static_url_path + "/")):
             return self.session_class()
         return super().open_session(app, request)

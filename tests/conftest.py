@@ -144,6 +144,27 @@ def login(client, user, password: str = factories.DEFAULT_PASSWORD):
 
 
 @pytest.fixture
+def empty_database_url(tmp_path):
+    """Yield the URL of a brand-new empty database of the kind under test."""
+    if not IS_POSTGRES:
+        yield f"sqlite:///{tmp_path}/empty.db"
+        return
+    import uuid
+
+    name = f"consult_empty_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(DATABASE_URL.rsplit("/", 1)[0] + "/postgres",
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
 def admin_engine():
     """An engine with rights to create databases (PostgreSQL only)."""
     if not IS_POSTGRES:

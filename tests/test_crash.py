@@ -8,37 +8,14 @@ acknowledged vote must be stored with its last acknowledged value.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
 from benchmarks.crash import run_crash
-from tests.conftest import DATABASE_URL, IS_POSTGRES
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def crash_database(tmp_path):
-    """A fresh, empty database for the crashed server: SQLite in tmp, or a new PostgreSQL one."""
-    if not IS_POSTGRES:
-        yield None
-        return
-    from sqlalchemy import create_engine
-
-    admin = create_engine(DATABASE_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    name = f"consult_crash_{tmp_path.name[-20:].replace('-', '_').lower()}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield DATABASE_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def test_every_acknowledged_vote_survives_sigkill(tmp_path, crash_database):
-    result = run_crash(tmp_path, crash_database, phones=12, kills=2, passes=2, seed=7,
+def test_every_acknowledged_vote_survives_sigkill(tmp_path, empty_database_url):
+    result = run_crash(tmp_path, empty_database_url, phones=12, kills=2, passes=2, seed=7,
                        think=0.2, log=lambda _: None)
     # Both kills landed while votes were still coming in.
     total = 12 * 16 * 2

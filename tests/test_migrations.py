@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -12,28 +9,7 @@ from sqlalchemy import inspect
 
 from consult import create_app
 from consult.extensions import db
-from tests.conftest import DATABASE_URL, IS_POSTGRES, app_config
-
-
-@pytest.fixture
-def empty_database_url(tmp_path):
-    """Yield the URL of a brand-new empty database of the kind under test."""
-    if not IS_POSTGRES:
-        yield f"sqlite:///{tmp_path}/migrations.db"
-        return
-    from sqlalchemy import create_engine, text
-
-    name = f"consult_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(DATABASE_URL.rsplit("/", 1)[0] + "/postgres",
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+from tests.conftest import app_config
 
 
 def _tables(app) -> set[str]:

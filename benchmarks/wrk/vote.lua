@@ -2,8 +2,12 @@
 -- of them change an answer; some add a Khmer comment. Each wrk connection stands for many
 -- phones (their cookies are cycled), so a few sockets carry the whole room's votes.
 -- args: phones-file item-ids(comma) quota change-every comment-every done-marker-file [close]
--- When the quota is sent, connections idle on /healthz; once every vote is answered the thread stops and writes the marker; the caller then ends wrk
--- (SIGINT), which prints the summary. Counters are globals so done() can read them.
+-- When the quota is sent, connections idle on /healthz; once every vote is answered the thread
+-- stops and writes the marker; the caller then ends wrk (SIGINT), which prints the summary.
+-- Counters are globals so done() can read them.
+package.path = debug.getinfo(1, "S").source:match("^@(.*/)") .. "?.lua;" .. package.path
+local common = require("common")
+
 local threads = {}
 function setup(thread)
   thread:set("index", #threads)
@@ -17,10 +21,7 @@ acked, refused = 0, 0
 local comment = "%E1%9E%9F%E1%9E%BC%E1%9E%98%E1%9E%94%E1%9E%93%E1%9F%92%E1%9E%90%E1%9F%82%E1%9E%98"
 
 function init(args)
-  for line in io.lines(args[1]) do
-    local cookie, csrf = line:match("^([^\t]+)\t([^\t]+)$")
-    if cookie then table.insert(phones, {cookie = cookie, csrf = csrf}) end
-  end
+  phones = common.read_phones(args[1])
   for id in string.gmatch(args[2], "%d+") do table.insert(items, id) end
   quota = tonumber(args[3])
   change_every = tonumber(args[4] or "20")
@@ -42,10 +43,10 @@ function request()
   local item = items[(k % #items) + 1]
   local body = "csrf_token=" .. phone.csrf .. "&item-" .. item .. "=" .. math.random(0, 5)
   if n % comment_every == 0 then body = body .. "&comment-" .. item .. "=" .. comment end
-  local headers = {
-    ["Cookie"] = phone.cookie, ["X-CSRFToken"] = phone.csrf, ["Accept"] = "application/json",
-    ["Content-Type"] = "application/x-www-form-urlencoded"}
-  if close then headers["Connection"] = "close" end
+  local headers = common.headers(phone, close)
+  headers["X-CSRFToken"] = phone.csrf
+  headers["Accept"] = "application/json"
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
   return wrk.format("POST", "/e/KH7Q2P/items/" .. item .. "/answer", headers, body)
 end
 
@@ -64,17 +65,6 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local acks, refusals = 0, 0
-  for _, t in ipairs(threads) do
-    acks = acks + t:get("acked")
-    refusals = refusals + t:get("refused")
-  end
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"requests": %d, "seconds": %.3f, "acked": %d, "refused": %d, "sent": %d, ' ..
-    '"socket_errors": %d, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, "max_ms": %.2f}\n',
-    summary.requests, summary.duration / 1e6, acks, refusals, quota,
-    e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3,
-    latency.max / 1e3))
+  common.report(summary, latency, {acked = common.sum(threads, "acked"),
+                                   refused = common.sum(threads, "refused")})
 end

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections import defaultdict
 
 from flask import (
     Blueprint,
@@ -77,12 +78,13 @@ def participation_table(event: Event) -> dict:
     """Joined, and responded per round, by sector (rows) and gender (columns)."""
     rounds = db.session.scalars(select(Round).where(Round.event_id == event.id)
                                 .order_by(Round.position)).all()
-    joined = group_table(queries.joined_by_group(event.id), [s.id for s in event.sectors], GENDERS)
-    responded = {r.id: group_table([], [s.id for s in event.sectors], GENDERS) for r in rounds}
-    for round_id, sector_id, gender, n in queries.responded_by_round(event.id):
-        responded.setdefault(round_id, {}).setdefault(sector_id, dict.fromkeys(GENDERS, 0))
-        responded[round_id][sector_id][gender] = n
-    return {"rounds": rounds, "joined": joined, "responded": responded}
+    sector_ids = [s.id for s in event.sectors]
+    by_round = defaultdict(list)
+    for round_id, *row in queries.responded_by_round(event.id):
+        by_round[round_id].append(row)
+    return {"rounds": rounds,
+            "joined": group_table(queries.joined_by_group(event.id), sector_ids, GENDERS),
+            "responded": {r.id: group_table(by_round[r.id], sector_ids, GENDERS) for r in rounds}}
 
 
 @bp.get("/results/items/<int:item_id>")

@@ -110,14 +110,16 @@ class Sheet:
         self.rows += 1
 
     def row(self, values, formats=None):
-        """Append a row; text is always text, never a formula, whatever it starts with."""
+        """Append a row; text is always text, never a formula, whatever it starts with.
+
+        ``formats`` (number formats by column) are for styled sheets; on plain sheets dates
+        take openpyxl's own date format.
+        """
         if not self.styled:
             # Empty text is written as no cell at all: the long raw sheets are mostly blanks.
             # (Inline, not a call per cell: this runs for every cell of 100,000-row sheets.)
-            self.ws.append(
-                [self._formatted(i, v, formats) for i, v in enumerate(values)] if formats else
-                [None if v == "" else self._text(v) if v.__class__ is str and v[:1] == "=" else v
-                 for v in values])
+            self.ws.append([None if v == "" else self._text(v)
+                            if v.__class__ is str and v[:1] == "=" else v for v in values])
             self.rows += 1
             return
         cells = []
@@ -136,17 +138,6 @@ class Sheet:
     def _text(self, value: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws, value=value)
         cell.data_type = "s"  # openpyxl reads a leading "=" as a formula
-        return cell
-
-    def _formatted(self, index, value, formats):
-        if isinstance(value, str):
-            if not value:
-                return None
-            return self._text(value) if value[0] == "=" else value
-        if not formats or formats.get(index) is None:
-            return value  # datetimes get openpyxl's own date format
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.number_format = formats[index]
         return cell
 
 

@@ -10,6 +10,7 @@ votes in flight and every later vote sees the round closed.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -175,11 +176,11 @@ def cast_vote(participant: Participant, item: Item, answer: Answer, *,
     return VoteReceipt(response_id=response_id, revision=revision, saved_at=now)
 
 
-_UPSERTS: dict[str, object] = {}
 _UPDATED_ON_CONFLICT = ("round_id", "sector_id", "gender", "source", "value", "text_value",
                         "comment", "comment_locale", "updated_at")
 
 
+@functools.cache
 def _upsert_statement(dialect: str):
     """The vote's one statement, built once per dialect and run with bound values.
 
@@ -187,8 +188,6 @@ def _upsert_statement(dialect: str):
     ON CONFLICT (participant, item) DO UPDATE … revision + 1 RETURNING id, revision.
     Building it anew for every vote cost more than running it (0.8 of 2.8 ms a vote).
     """
-    if dialect in _UPSERTS:
-        return _UPSERTS[dialect]
     from sqlalchemy import bindparam
 
     table = Response.__table__
@@ -211,11 +210,9 @@ def _upsert_statement(dialect: str):
     stmt = make_insert(table).from_select(columns, source)
     update = {k: stmt.excluded[k] for k in _UPDATED_ON_CONFLICT}
     update["revision"] = table.c.revision + 1
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[table.c.participant_id, table.c.item_id], set_=update
     ).returning(table.c.id, table.c.revision)
-    _UPSERTS[dialect] = stmt
-    return stmt
 
 
 def set_comment_hidden(response: Response, user, hidden: bool) -> None:
