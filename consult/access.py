@@ -1,7 +1,12 @@
-"""Who may do what: staff roles, the participant from the cookie, loaders that 404."""
+"""Who may do what: staff roles, the participant from the cookie, and every loader that 404s.
+
+Views load what a URL names through these functions only, so "the event of this code" or
+"a round of this event" means the same everywhere.
+"""
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 import flask_babel
@@ -10,10 +15,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from consult.accounts.models import Role, User
+from consult.errors import ConsultError
+from consult.events.models import EventStatus
 from consult.extensions import db, login_manager
 
 #: Session key holding the participant's token (the session cookie is signed).
 PARTICIPANT_SESSION_KEY = "participant"
+#: Join codes are at most this long (``Event.join_code``); longer input is never looked up.
+MAX_CODE_LENGTH = 12
 
 
 @login_manager.user_loader
@@ -59,21 +68,130 @@ def get_or_404(model, ident):
     return obj
 
 
-def event_by_code_or_404(code: str):
-    """Load an event by its join code (case-insensitive) and set ``g.event``."""
+def normalize_code(raw: str | None) -> str:
+    """Upper-case a typed join code, drop spaces and dashes, turn Khmer digits into ASCII."""
+    from consult.i18n import ascii_digits
+
+    return re.sub(r"[\s\-]+", "", ascii_digits(raw or "")).upper()
+
+
+def find_event(code: str | None):
+    """Return the event with this join code (typed any way a person types it), or None."""
     from consult.events.models import Event
 
-    event = db.session.scalar(select(Event).where(Event.join_code == code.strip().upper()))
-    if event is None:
-        abort(404)
+    code = normalize_code(code)
+    if not code or len(code) > MAX_CODE_LENGTH:
+        return None
+    return db.session.scalar(select(Event).where(Event.join_code == code))
+
+
+class WrongCode(Exception):
+    """No event has the code in the URL or the form (shown as the landing page, 404)."""
+
+    def __init__(self, code: str | None):
+        super().__init__(code)
+        self.code = normalize_code(code)[:MAX_CODE_LENGTH]
+
+
+class NeedsProfile(Exception):
+    """A participant page was asked for before the profile was filled."""
+
+    def __init__(self, event):
+        super().__init__(event.join_code)
+        self.event = event
+
+
+def _loaded(event):
+    """Remember the request's event, first closing its rounds whose deadline has passed.
+
+    This is the one place the deadline sweep runs: whichever request notices first closes
+    the round (DESIGN.md section 2), so every page after it sees the round closed.
+    """
+    from consult.agenda.operations import close_overdue_rounds
+    from consult.agenda.queries import has_overdue_rounds
+    from consult.database import write_turn
+
     g.event = event
+    if has_overdue_rounds(event.id):
+        with write_turn():
+            close_overdue_rounds(event.id)
+            db.session.commit()
     return event
+
+
+def event_or_404(event_id: int):
+    """Load an event by id for a staff page (404 when there is none) and set ``g.event``."""
+    from consult.events.models import Event
+
+    return _loaded(get_or_404(Event, event_id))
+
+
+def event_by_code_or_404(code: str):
+    """Load the event of a join code in a URL or form, and set ``g.event``; WrongCode else."""
+    event = find_event(code)
+    if event is None:
+        raise WrongCode(code)
+    return _loaded(event)
+
+
+def is_staff() -> bool:
+    """Whether a signed-in staff member sends this request (they may preview a draft)."""
+    return bool(current_user.is_authenticated and current_user.active)
+
+
+def participant_event_or_404(code: str, *, joining: bool = False):
+    """Load an event for a participant page: a draft is for staff only; a newcomer joins
+    only a live event (an archived one stays readable to those who took part)."""
+    event = event_by_code_or_404(code)
+    if event.is_live or (event.status == EventStatus.draft and is_staff()):
+        return event
+    if event.status == EventStatus.draft or joining:
+        raise ConsultError(event.not_live_message(), 403)
+    return event
+
+
+def round_or_404(event, round_id: int, *, opened: bool = False):
+    """Load a round of ``event`` (404 for another event's); ``opened``: never a draft round."""
+    from consult.agenda.models import Round, RoundState
+
+    round_ = get_or_404(Round, round_id)
+    if round_.event_id != event.id or (opened and round_.state == RoundState.draft):
+        abort(404)
+    return round_
+
+
+def item_or_404(event, item_id: int):
+    """Load an item of ``event``; 404 for another event's."""
+    from consult.agenda.models import Item
+
+    item = get_or_404(Item, item_id)
+    if item.event_id != event.id:
+        abort(404)
+    return item
+
+
+def response_or_404(event, response_id: int, *, with_comment: bool = False):
+    """Load a response to an item of ``event``; ``with_comment``: only one that has a comment."""
+    from consult.voting.models import Response
+
+    response = get_or_404(Response, response_id)
+    if response.item.event_id != event.id or (with_comment and response.comment is None):
+        abort(404)
+    return response
 
 
 def participant_for(event):
     """Return the participant in the cookie if they belong to ``event``."""
     participant = g.get("participant")
     return participant if participant is not None and participant.event_id == event.id else None
+
+
+def participant_or_profile(event):
+    """Return the event's participant in the cookie; without a profile, go and fill it."""
+    participant = participant_for(event)
+    if participant is None or not participant.has_profile:
+        raise NeedsProfile(event)
+    return participant
 
 
 def sign_in_participant(participant) -> None:

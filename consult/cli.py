@@ -72,13 +72,11 @@ def register_cli(app: Flask) -> None:
 
 
 def _find_event(ref: str):
-    from sqlalchemy import select
-
+    """The event named on the command line by its id or its join code."""
+    from consult.access import find_event
     from consult.events.models import Event
 
-    query = select(Event).where(Event.id == int(ref)) if ref.isdigit() else select(Event).where(
-        Event.join_code == ref.strip().upper())
-    event = db.session.scalar(query)
+    event = db.session.get(Event, int(ref)) if ref.isdigit() else find_event(ref)
     if event is None:
         raise click.ClickException(f"No event with id or join code {ref!r}.")
     return event

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from consult import demo_content as content
+from consult.access import find_event
 from consult.accounts.models import Role, User
 from consult.accounts.operations import create_user
 from consult.agenda.models import Item, ItemKind, Round, Section
@@ -36,7 +37,7 @@ class SeedResult:
 
 def seed_demo(instance_path: str) -> SeedResult:
     """Create the demo event and staff accounts unless they exist (caller commits)."""
-    event = db.session.scalar(select(Event).where(Event.join_code == DEMO_JOIN_CODE))
+    event = find_event(DEMO_JOIN_CODE)
     created = event is None
     if created:
         event = _create_demo_event()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from consult.access import NeedsProfile, WrongCode
 from consult.errors import ConsultError
 
 #: Title and explanation per status code, in words a participant understands.
@@ -71,6 +72,29 @@ def render_error(code: int, message=None):
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(WrongCode)
+    def _wrong_code(error: WrongCode):
+        from consult.participants.forms import JoinForm
+
+        form = JoinForm(formdata=None)
+        form.code.data = error.code
+        form.code.errors = [
+            _l("No consultation has the code “%(code)s”. Check the code on the screen and try "
+               "again.", code=error.code)
+        ]
+        if wants_json():
+            return render_error(404, form.code.errors[0])
+        return render_template("participants/landing.html", form=form), 404
+
+    @app.errorhandler(NeedsProfile)
+    def _needs_profile(error: NeedsProfile):
+        if wants_json():
+            response = jsonify(error="profile", status=409,
+                               message=str(_l("Please fill in your profile first.")))
+            response.status_code = 409
+            return response
+        return redirect(url_for("participants.join_event", code=error.event.join_code))
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         return render_error(400, _l("This form has expired. Please reload the page and try again."))

@@ -6,6 +6,7 @@ import itertools
 
 from consult.accounts.models import Role, User
 from consult.agenda.models import Item, ItemKind, ItemOption, Round, Section
+from consult.events.models import EventStatus
 from consult.events.operations import create_event
 from consult.extensions import db
 from consult.participants.models import Gender, Participant
@@ -20,6 +21,7 @@ def event(**kw):
     n = next(_seq)
     kw.setdefault("title_en", f"Test workshop {n}")
     kw.setdefault("title_km", f"សិក្ខាសាលាសាកល្បង {n}")
+    kw.setdefault("status", EventStatus.live)
     return create_event(**kw)
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.enums import StrEnum, enum_column
@@ -114,17 +115,33 @@ class Round(db.Model):
         back_populates="round", order_by="Item.round_position", passive_deletes=True
     )
 
-    @property
-    def is_open(self) -> bool:
-        return self.state == RoundState.open
+    @hybrid_method
+    def accepts_answers_at(self, now: datetime) -> bool:
+        """The one rule for when a round takes answers: open, and before its deadline.
 
-    def past_deadline(self, now: datetime | None = None) -> bool:
-        """Return whether an open round has passed its deadline."""
-        return (
-            self.state == RoundState.open
-            and self.closes_at is not None
-            and (now or utcnow()) >= self.closes_at
-        )
+        Works on a loaded round and in SQL (``select(Round).where(Round.accepts_answers_at(t))``),
+        so the vote upsert, the pages and the deadline sweep cannot disagree.
+        """
+        return self.state == RoundState.open and (self.closes_at is None or self.closes_at > now)
+
+    @accepts_answers_at.expression
+    def accepts_answers_at(cls, now):
+        return sa.and_(cls.state == RoundState.open.value,
+                       sa.or_(cls.closes_at.is_(None), cls.closes_at > now))
+
+    @hybrid_method
+    def overdue_at(self, now: datetime) -> bool:
+        """Open but past its deadline: it counts as closed and the sweep will close it."""
+        return self.state == RoundState.open and not self.accepts_answers_at(now)
+
+    @overdue_at.expression
+    def overdue_at(cls, now):
+        return sa.and_(cls.state == RoundState.open.value, sa.not_(cls.accepts_answers_at(now)))
+
+    @property
+    def accepting_answers(self) -> bool:
+        """Whether this round takes answers now."""
+        return self.accepts_answers_at(utcnow())
 
     def open(self, closes_at: datetime | None = None, now: datetime | None = None) -> None:
         """Open a draft round; refuse if it is already open or closed."""
@@ -144,9 +161,14 @@ class Round(db.Model):
         now = now or utcnow()
         if closes_at is not None and closes_at <= now:
             raise InvalidTransition(_l("The deadline must be in the future."))
+        if not self.event.is_live:
+            raise InvalidTransition(self.event.not_live_message())
         self.state = RoundState.open
         self.opened_at = now
         self.closes_at = closes_at
+        # A room voting again must not see the earlier results: reveal again after closing.
+        self.results_revealed = False
+        self.revealed_at = None
         self.event.touch_state()
 
     def close(self, now: datetime | None = None) -> None:

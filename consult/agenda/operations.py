@@ -80,14 +80,14 @@ def reveal_round(round_: Round, user: User | None, revealed: bool = True) -> Non
 def close_overdue_rounds(event_id: int, now: datetime | None = None) -> list[int]:
     """Close the event's open rounds whose deadline has passed; audit each close once.
 
-    One UPDATE decides: whichever request runs it first closes the round, the others find
-    nothing left to close.
+    The one deadline sweep: ``access`` runs it whenever a request loads an event that has an
+    overdue round. One UPDATE decides: whichever request runs it first closes the round, the
+    others find nothing left to close.
     """
     now = now or utcnow()
     closed = db.session.execute(
         update(Round)
-        .where(Round.event_id == event_id, Round.state == RoundState.open.value,
-               Round.closes_at.is_not(None), Round.closes_at <= now)
+        .where(Round.event_id == event_id, Round.overdue_at(now))
         .values(state=RoundState.closed.value, closed_at=Round.closes_at,
                 version=Round.version + 1)
         .returning(Round.id)

@@ -78,6 +78,7 @@ class Event(db.Model):
     default_locale: Mapped[str] = mapped_column(sa.String(5), default="km")
     #: Show numbers with Khmer digits (០១២…) in Khmer pages.
     khmer_digits: Mapped[bool] = mapped_column(default=False)
+    #: draft (being prepared) → live (participants join and vote) → archived (read-only).
     status: Mapped[EventStatus] = mapped_column(
         enum_column(EventStatus, "event_status"), default=EventStatus.draft
     )
@@ -110,6 +111,40 @@ class Event(db.Model):
         back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
         overlaps="items",
     )
+
+    @property
+    def is_live(self) -> bool:
+        """Participants join, fill profiles and vote, and rounds open, only in a live event.
+
+        A draft is being prepared (staff may preview its pages); an archived event is
+        read-only, its results and exports still available.
+        """
+        return self.status == EventStatus.live
+
+    def not_live_message(self):
+        """Why a participant action or a round change is refused in this event's status."""
+        from flask_babel import lazy_gettext as _l
+
+        if self.status == EventStatus.archived:
+            return _l("This consultation has ended. Thank you for taking part.")
+        return _l("This consultation has not started yet. Please come back when it opens.")
+
+    def set_status(self, status: EventStatus) -> None:
+        """Move through draft → live → archived (and back to live); refuse other moves."""
+        from flask_babel import lazy_gettext as _l
+
+        from consult.agenda.models import RoundState
+        from consult.errors import InvalidTransition
+
+        status = EventStatus(status)
+        if status == self.status:
+            return
+        if status == EventStatus.draft and self.status != EventStatus.draft:
+            raise InvalidTransition(_l("An event that has been live cannot become a draft again."))
+        if status == EventStatus.archived and any(r.state == RoundState.open for r in self.rounds):
+            raise InvalidTransition(_l("Close the open rounds before archiving the event."))
+        self.status = status
+        self.touch_state()
 
     def touch_state(self) -> None:
         """Mark that what phones and the projector show has changed."""

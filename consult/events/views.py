@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consult.access import get_or_404, roles_required
+from consult.access import event_or_404, roles_required
 from consult.accounts.models import Role
 from consult.errors import ConsultError
 from consult.events.forms import ThresholdsForm
-from consult.events.models import Event
 from consult.events.operations import THRESHOLD_FIELDS, update_thresholds
 from consult.extensions import db
 
@@ -21,8 +20,7 @@ bp = Blueprint("events", __name__, url_prefix="/staff/events/<int:event_id>")
 @roles_required(Role.admin)
 def edit_settings(event_id: int):
     """Edit the consensus thresholds and number display of an event."""
-    event = get_or_404(Event, event_id)
-    g.event = event
+    event = event_or_404(event_id)
     form = ThresholdsForm(obj=event)
     if form.validate_on_submit():
         try:

@@ -24,6 +24,8 @@ def profile_locked(event: Event) -> bool:
 def join_with_profile(event: Event, *, sector_id: int, gender: str, organisation: str,
                       locale: str) -> Participant:
     """Create a participant who joined with the event's code, with their profile."""
+    if not event.is_live:
+        raise ConsultError(event.not_live_message(), 403)
     if event.join_mode == JoinMode.badge:
         raise ConsultError(
             _l("This event admits registered attendees only: please scan the QR code on your badge."),
@@ -38,6 +40,8 @@ def join_with_profile(event: Event, *, sector_id: int, gender: str, organisation
 def update_profile(participant: Participant, *, sector_id: int, gender: str, organisation: str,
                    locale: str) -> None:
     """Change a profile; refused once a round has closed (except a first filling)."""
+    if not participant.event.is_live:
+        raise ConsultError(participant.event.not_live_message(), 403)
     if participant.has_profile and profile_locked(participant.event):
         raise ConsultError(
             _l("Your profile can no longer be changed: a round has already closed."), 409)

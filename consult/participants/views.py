@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 
 from flask import (
     Blueprint,
@@ -20,13 +19,20 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from consult.access import participant_for, sign_in_participant
-from consult.agenda.models import Round, RoundState
-from consult.agenda.operations import close_overdue_rounds
+from consult.access import (
+    event_by_code_or_404,
+    normalize_code,
+    participant_event_or_404,
+    participant_for,
+    participant_or_profile,
+    sign_in_participant,
+)
+from consult.agenda.models import Round
+from consult.agenda.queries import rounds_accepting_answers
 from consult.database import write_turn
-from consult.events.models import Event
+from consult.events.models import Event, EventStatus
 from consult.extensions import db, limiter
-from consult.i18n import ascii_digits, current_lang, tr_text
+from consult.i18n import current_lang, tr_text
 from consult.network import public_base_url
 from consult.participants.forms import JoinForm, ProfileForm
 from consult.participants.operations import (
@@ -42,43 +48,6 @@ bp = Blueprint("participants", __name__)
 
 #: Wrong codes per address: only failures count, so a room joining together is never blocked.
 JOIN_FAILURE_LIMIT = "20 per minute"
-
-
-def normalize_code(raw: str) -> str:
-    """Upper-case a typed code, drop spaces and dashes, turn Khmer digits into ASCII."""
-    return re.sub(r"[\s\-]+", "", ascii_digits(raw or "")).upper()
-
-
-def find_event(code: str) -> Event | None:
-    """Return the event with this (normalised) join code, if any."""
-    if not code or len(code) > 12:
-        return None
-    return db.session.scalar(select(Event).where(Event.join_code == code))
-
-
-def event_or_wrong_code(code: str) -> Event:
-    """Load the event of a code in a URL, or show the landing page with a message."""
-    event = find_event(normalize_code(code))
-    if event is None:
-        raise WrongCode(code)
-    g.event = event
-    return event
-
-
-class WrongCode(Exception):
-    def __init__(self, code: str):
-        self.code = normalize_code(code)[:12]
-
-
-@bp.app_errorhandler(WrongCode)
-def _wrong_code(error: WrongCode):
-    form = JoinForm(formdata=None)
-    form.code.data = error.code
-    form.code.errors = [
-        _("No consultation has the code “%(code)s”. Check the code on the screen and try again.",
-          code=error.code)
-    ]
-    return render_template("participants/landing.html", form=form), 404
 
 
 def _failed_join(response) -> bool:
@@ -99,7 +68,7 @@ def join():
     form = JoinForm()
     if not form.validate_on_submit():
         return render_template("participants/landing.html", form=form), 400
-    event = event_or_wrong_code(form.code.data)
+    event = event_by_code_or_404(form.code.data)
     return redirect(url_for("participants.join_event", code=event.join_code))
 
 
@@ -108,12 +77,13 @@ def join():
                deduct_when=_failed_join)
 def join_event(code: str):
     """Open an event from its QR code or link: the profile form, or the waiting screen."""
-    event = event_or_wrong_code(code)
+    event = participant_event_or_404(code)
     if code != event.join_code:
         return redirect(url_for("participants.join_event", code=event.join_code))
     participant = participant_for(event)
     if participant is not None and participant.has_profile:
         return redirect(url_for("participants.wait", code=event.join_code))
+    participant_event_or_404(code, joining=True)
     return _render_profile(event, participant, _profile_form(event, participant))
 
 
@@ -161,8 +131,10 @@ def _render_profile(event, participant, form, status=200):
 @bp.route("/e/<code>/profile", methods=["GET", "POST"])
 def profile(code: str):
     """Fill or change the profile: sector, organisation, gender, language."""
-    event = event_or_wrong_code(code)
+    event = participant_event_or_404(code)
     participant = participant_for(event)
+    if participant is None or not participant.has_profile:
+        participant_event_or_404(code, joining=True)
     if request.method == "GET":
         return _render_profile(event, participant, _profile_form(event, participant))
     form = _profile_form(event, participant, formdata=request.form)
@@ -193,53 +165,13 @@ def _set_locale_cookie(response, lang: str) -> None:
                         httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
-def open_rounds(event: Event) -> list[Round]:
-    """Return the event's open rounds, closing first any whose deadline has passed."""
-    now = utcnow()
-    rounds = db.session.scalars(
-        select(Round).where(Round.event_id == event.id, Round.state == RoundState.open.value)
-        .order_by(Round.position)
-    ).all()
-    if any(r.past_deadline(now) for r in rounds):
-        close_overdue_rounds(event.id, now)
-        db.session.commit()
-        rounds = [r for r in rounds if not r.past_deadline(now)]
-    return rounds
-
-
-def require_participant(event: Event):
-    """Return the event's participant in the cookie; without a profile, go fill it."""
-    participant = participant_for(event)
-    if participant is None or not participant.has_profile:
-        raise NeedsProfile(event)
-    return participant
-
-
-class NeedsProfile(Exception):
-    def __init__(self, event: Event):
-        self.event = event
-
-
-@bp.app_errorhandler(NeedsProfile)
-def _needs_profile(error: NeedsProfile):
-    from consult.error_pages import wants_json
-
-    if wants_json():
-        response = jsonify(error="profile", message=_("Please fill in your profile first."),
-                           status=409)
-        response.status_code = 409
-        return response
-    return redirect(url_for("participants.join_event", code=error.event.join_code))
-
-
 @bp.get("/e/<code>/wait")
 def wait(code: str):
     """Show the waiting screen: the open rounds, as soon as they open."""
-    event = event_or_wrong_code(code)
-    participant = require_participant(event)
+    event = participant_event_or_404(code)
+    participant = participant_or_profile(event)
     return render_template("participants/participant_wait.html", event=event,
-                           participant=participant, rounds=open_rounds(event),
-                           version=event.state_version)
+                           participant=participant, rounds=rounds_accepting_answers(event.id))
 
 
 @functools.cache
@@ -248,9 +180,9 @@ def _version_query():
     from sqlalchemy import bindparam
 
     overdue = select(Round.id).where(
-        Round.event_id == Event.id, Round.state == RoundState.open.value,
-        Round.closes_at <= bindparam("now", type_=Round.closes_at.type)).exists()
-    return select(Event.state_version, Event.default_locale, overdue).where(
+        Round.event_id == Event.id,
+        Round.overdue_at(bindparam("now", type_=Round.closes_at.type))).exists()
+    return select(Event.state_version, Event.default_locale, Event.status, overdue).where(
         Event.join_code == bindparam("code"))
 
 
@@ -261,19 +193,18 @@ def status(code: str):
     code = normalize_code(code)
     # The cheap path, taken by nearly every poll: one indexed row, then 304 Not Modified.
     row = db.session.execute(_version_query(), {"code": code, "now": utcnow()}).first()
-    if row is None:
+    if row is None or row.status == EventStatus.draft:
         return jsonify(error="not_found", status=404), 404
-    version, g.event_locale, has_overdue = row
+    version, g.event_locale, _status, has_overdue = row
     etag = f"{version}-{current_lang()}"
     if has_overdue or not request.if_none_match.contains(etag):
-        event = g.event = find_event(code)
-        rounds = open_rounds(event)  # closes overdue rounds, which bumps the version
+        event = event_by_code_or_404(code)  # closes overdue rounds, which bumps the version
+        rounds = rounds_accepting_answers(event.id)
         etag = f"{event.state_version}-{current_lang()}"
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
         response = jsonify(
-            version=event.state_version,
             rounds=[{
                 "id": r.id,
                 "title": tr_text(r, "title"),

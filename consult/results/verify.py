@@ -6,10 +6,8 @@ import json
 from dataclasses import dataclass
 
 from openpyxl import load_workbook
-from sqlalchemy import select
 
-from consult.events.models import Event
-from consult.extensions import db
+from consult.access import find_event
 from consult.results.export import checksum, raw_rows
 from consult.results.queries import Filters
 
@@ -50,7 +48,7 @@ def verify_workbook(path: str) -> Verification:
                                     values[ROW_CHECKSUM - 1])
     if not isinstance(expected, str) or len(expected) != 64:
         raise VerifyError("This workbook has no checksum in its About sheet.")
-    event = db.session.scalar(select(Event).where(Event.join_code == code))
+    event = find_event(code)
     if event is None:
         raise VerifyError(f"No event with join code {code!r} in this database.")
     try:

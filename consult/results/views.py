@@ -8,8 +8,6 @@ from collections import defaultdict
 from flask import (
     Blueprint,
     Response,
-    abort,
-    g,
     render_template,
     request,
     send_file,
@@ -18,10 +16,10 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from consult.access import get_or_404, roles_required
+from consult.access import event_or_404, item_or_404, roles_required
 from consult.accounts.models import Role
 from consult.accounts.operations import record
-from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, Round, Section
+from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Round, Section
 from consult.events.models import Event
 from consult.extensions import db
 from consult.participants.models import GENDER_LABELS
@@ -38,12 +36,6 @@ bp = Blueprint("results", __name__, url_prefix="/staff/events/<int:event_id>")
 
 READERS = (Role.analyst, Role.facilitator)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _event(event_id: int) -> Event:
-    event = get_or_404(Event, event_id)
-    g.event = event
-    return event
 
 
 def _filter_form(event: Event) -> FilterForm:
@@ -66,7 +58,7 @@ def _labels() -> dict:
 @roles_required(*READERS)
 def summary(event_id: int):
     """Show every item with its figures, status and reason, under the chosen filters."""
-    event = _event(event_id)
+    event = event_or_404(event_id)
     form = _filter_form(event)
     report = build_report(event, form.filters(event.id))
     return render_template("results/results_summary.html", event=event, form=form,
@@ -91,10 +83,8 @@ def participation_table(event: Event) -> dict:
 @roles_required(*READERS)
 def item_detail(event_id: int, item_id: int):
     """Show one item: distribution, by sector, by gender, its comments."""
-    event = _event(event_id)
-    item = get_or_404(Item, item_id)
-    if item.event_id != event.id:
-        abort(404)
+    event = event_or_404(event_id)
+    item = item_or_404(event, item_id)
     form = _filter_form(event)
     filters = form.filters(event.id)
     report = build_report(event, filters.__class__(**{**filters.__dict__, "item_ids": (item.id,)}))
@@ -109,7 +99,7 @@ def item_detail(event_id: int, item_id: int):
 @roles_required(*READERS)
 def comments(event_id: int):
     """List every comment with its item, sector, gender, language and source."""
-    event = _event(event_id)
+    event = event_or_404(event_id)
     form = _filter_form(event)
     rows = comment_rows(form.filters(event.id), include_hidden=True)
     return render_template("results/results_comments.html", event=event, form=form, rows=rows,
@@ -125,7 +115,7 @@ def _export_lang() -> str:
 @roles_required(*READERS)
 def export_xlsx(event_id: int):
     """Download the Excel workbook (DESIGN.md section 5), streamed."""
-    event = _event(event_id)
+    event = event_or_404(event_id)
     filters = _filter_form(event).filters(event.id)
     lang = _export_lang()
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it after streaming
@@ -142,7 +132,7 @@ def export_xlsx(event_id: int):
 @roles_required(*READERS)
 def export_csv(event_id: int):
     """Download the raw responses as CSV (UTF-8 with BOM, so Excel reads Khmer)."""
-    event = _event(event_id)
+    event = event_or_404(event_id)
     filters = _filter_form(event).filters(event.id)
     record("export.csv", user=current_user, event_id=event.id, target=event,
            filters=filters.as_dict())

@@ -9,7 +9,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -20,17 +19,23 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from consult.access import get_or_404, roles_required
+from consult.access import (
+    event_by_code_or_404,
+    event_or_404,
+    response_or_404,
+    roles_required,
+    round_or_404,
+)
 from consult.accounts.models import Role
 from consult.agenda import operations as agenda_ops
 from consult.agenda.models import Item, Round, RoundState, Section
+from consult.agenda.queries import rounds_accepting_answers
 from consult.errors import ConsultError
 from consult.events.models import Event
 from consult.extensions import db
 from consult.i18n import tr_text
 from consult.network import public_base_url
 from consult.participants.models import GENDER_LABELS, Gender
-from consult.participants.views import event_or_wrong_code, open_rounds
 from consult.qr import qr_svg
 from consult.results import queries
 from consult.results.figures import group_table
@@ -44,22 +49,9 @@ bp = Blueprint("room", __name__)
 STAFF = (Role.facilitator, Role.analyst)
 
 
-def _event(event_id: int) -> Event:
-    event = get_or_404(Event, event_id)
-    g.event = event
-    return event
-
-
-def _round(event: Event, round_id: int) -> Round:
-    round_ = get_or_404(Round, round_id)
-    if round_.event_id != event.id:
-        abort(404)
-    return round_
-
-
 def _live_context(event: Event) -> dict:
     """Turnout and tallies of the open rounds, for the console's live panel."""
-    rounds = open_rounds(event)
+    rounds = rounds_accepting_answers(event.id)
     genders = [g.value for g in Gender]
     joined = group_table(queries.joined_by_group(event.id), [s.id for s in event.sectors],
                          genders)
@@ -86,7 +78,7 @@ def _live_context(event: Event) -> dict:
 @roles_required(*STAFF)
 def console(event_id: int):
     """Show the agenda with a button per round, and the live panel."""
-    event = _event(event_id)
+    event = event_or_404(event_id)
     sections = db.session.scalars(
         select(Section).where(Section.event_id == event.id).order_by(Section.position)
     ).all()
@@ -108,13 +100,13 @@ def console(event_id: int):
 @roles_required(*STAFF)
 def console_live(event_id: int):
     """Return the live panel alone (the console's script swaps it in every few seconds)."""
-    event = _event(event_id)
+    event = event_or_404(event_id)
     return render_template("room/_console_live.html", **_live_context(event))
 
 
 def _round_action(event_id: int, round_id: int, action, success: str):
-    event = _event(event_id)
-    round_ = _round(event, round_id)
+    event = event_or_404(event_id)
+    round_ = round_or_404(event, round_id)
     try:
         action(round_)
     except ConsultError as error:
@@ -183,10 +175,8 @@ def hide_results(event_id: int, round_id: int):
 @roles_required(Role.facilitator)
 def set_comment_visibility(event_id: int, response_id: int):
     """Hide a comment from published views, or show it again (never deleted)."""
-    event = _event(event_id)
-    response = get_or_404(Response, response_id)
-    if response.item.event_id != event.id or response.comment is None:
-        abort(404)
+    event = event_or_404(event_id)
+    response = response_or_404(event, response_id, with_comment=True)
     hide = request.form.get("hidden") == "1"
     voting_ops.set_comment_hidden(response, current_user, hide)
     db.session.commit()
@@ -203,7 +193,7 @@ def _screen_allowed(event: Event) -> bool:
 
 
 def _screen_context(event: Event) -> dict:
-    rounds = open_rounds(event)
+    rounds = rounds_accepting_answers(event.id)
     revealed = db.session.scalars(
         select(Round).where(Round.event_id == event.id, Round.results_revealed.is_(True),
                             Round.state != RoundState.draft.value)
@@ -224,7 +214,7 @@ def _screen_context(event: Event) -> dict:
 @bp.get("/e/<code>/screen")
 def screen(code: str):
     """The projector view: QR code, join count, the open round, revealed results."""
-    event = event_or_wrong_code(code)
+    event = event_by_code_or_404(code)
     if not _screen_allowed(event):
         abort(403)
     join_url = public_base_url(current_app) + url_for("participants.join_event",
@@ -238,7 +228,7 @@ def screen(code: str):
 @bp.get("/e/<code>/screen/live")
 def screen_live(code: str):
     """Return the projector's live part alone (its script swaps it in every few seconds)."""
-    event = event_or_wrong_code(code)
+    event = event_by_code_or_404(code)
     if not _screen_allowed(event):
         abort(403)
     return render_template("room/_screen_live.html", **_screen_context(event))

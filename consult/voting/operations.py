@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, insert, or_, select
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from consult.agenda.models import (
@@ -24,7 +24,6 @@ from consult.agenda.models import (
     Item,
     ItemKind,
     Round,
-    RoundState,
 )
 from consult.errors import ConsultError, RoundNotOpen
 from consult.extensions import db
@@ -195,8 +194,7 @@ def _upsert_statement(dialect: str):
                "text_value", "comment", "comment_locale", "revision", "created_at", "updated_at"]
     round_is_open = select(Round.id).where(
         Round.id == bindparam("v_round_id"),
-        Round.state == RoundState.open.value,
-        or_(Round.closes_at.is_(None), Round.closes_at > bindparam("v_now", type_=Round.closes_at.type)),
+        Round.accepts_answers_at(bindparam("v_now", type_=Round.closes_at.type)),
     )
     if dialect == "postgresql":
         round_is_open = round_is_open.with_for_update(read=True)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from consult.access import get_or_404
-from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, ItemKind, Round, RoundState
+from consult.access import item_or_404, participant_event_or_404, participant_or_profile, round_or_404
+from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, ItemKind
 from consult.database import write_turn
 from consult.errors import ConsultError, RoundNotOpen
 from consult.extensions import db, limiter
 from consult.i18n import format_clock
-from consult.participants.views import event_or_wrong_code, open_rounds, require_participant
 from consult.timeutil import utcnow
 from consult.voting.operations import InvalidAnswer, cast_vote, parse_answer
 from consult.voting.queries import answers_of, round_items
@@ -31,13 +30,6 @@ class ItemState:
 
     saved: bool = False
     error: str | None = None
-
-
-def _round_of(event, round_id: int) -> Round:
-    round_ = get_or_404(Round, round_id)
-    if round_.event_id != event.id or round_.state == RoundState.draft:
-        abort(404)
-    return round_
 
 
 def answer_from_form(item: Item, form: MultiDict):
@@ -92,7 +84,7 @@ def _render(event, round_, participant, items, states=None, form=None, status=20
         "voting/round_vote.html", event=event, round=round_, participant=participant,
         items=items, answers=answers, states=states or {},
         shown=_shown_values(items, answers, form),
-        is_open=round_.state == RoundState.open and not round_.past_deadline(),
+        is_open=round_.accepting_answers,
         agreement_scale=AGREEMENT_SCALE, priority_scale=PRIORITY_SCALE,
     ), status
 
@@ -100,10 +92,9 @@ def _render(event, round_, participant, items, states=None, form=None, status=20
 @bp.get("/e/<code>/rounds/<int:round_id>")
 def vote_page(code: str, round_id: int):
     """Show every item of a round with the participant's current answers."""
-    event = event_or_wrong_code(code)
-    participant = require_participant(event)
-    open_rounds(event)  # a passed deadline closes the round before the page says "open"
-    round_ = _round_of(event, round_id)
+    event = participant_event_or_404(code)
+    participant = participant_or_profile(event)
+    round_ = round_or_404(event, round_id, opened=True)
     return _render(event, round_, participant, round_items(round_.id))
 
 
@@ -111,9 +102,9 @@ def vote_page(code: str, round_id: int):
 @limiter.limit(VOTE_LIMIT)
 def submit_round(code: str, round_id: int):
     """Save every answered item of the round at once (the page without JavaScript)."""
-    event = event_or_wrong_code(code)
-    participant = require_participant(event)
-    round_ = _round_of(event, round_id)
+    event = participant_event_or_404(code)
+    participant = participant_or_profile(event)
+    round_ = round_or_404(event, round_id, opened=True)
     items = round_items(round_.id)
     states: dict[int, ItemState] = {}
     saved = 0
@@ -154,11 +145,9 @@ def submit_round(code: str, round_id: int):
 @limiter.limit(VOTE_LIMIT)
 def answer_item(code: str, item_id: int):
     """Save one item's answer (the page's JavaScript, as each answer is given)."""
-    event = event_or_wrong_code(code)
-    participant = require_participant(event)
-    item = get_or_404(Item, item_id)
-    if item.event_id != event.id:
-        abort(404)
+    event = participant_event_or_404(code)
+    participant = participant_or_profile(event)
+    item = item_or_404(event, item_id)
     now = utcnow()
     # Worded before the write: after the commit the event's attributes would be read again.
     saved_message = _("Saved at %(time)s", time=format_clock(now))
