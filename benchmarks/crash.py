@@ -69,6 +69,7 @@ def _join(port: int, n: int, sector_ids: list[int], stop: threading.Event) -> Ph
             phone.close()
             return phone
         except Exception:
+            phone.close()  # a join refused mid-crash must not leave its socket to the collector
             if stop.is_set():
                 raise
             time.sleep(0.2)

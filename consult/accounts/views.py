@@ -12,7 +12,7 @@ from sqlalchemy import select
 from consult.accounts.forms import LoginForm
 from consult.accounts.models import ROLE_LABELS
 from consult.accounts.operations import authenticate, record
-from consult.events.models import Event
+from consult.events.models import STATUS_LABELS, Event
 from consult.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff")
@@ -61,4 +61,5 @@ def logout():
 def home():
     """List the events a staff member works on."""
     events = db.session.scalars(select(Event).order_by(Event.created_at.desc())).all()
-    return render_template("accounts/staff_home.html", events=events, role_labels=ROLE_LABELS)
+    return render_template("accounts/staff_home.html", events=events, role_labels=ROLE_LABELS,
+                           status_labels=STATUS_LABELS)

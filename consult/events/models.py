@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.enums import StrEnum, enum_column
@@ -29,6 +30,14 @@ class EventStatus(StrEnum):
     draft = "draft"
     live = "live"
     archived = "archived"
+
+
+#: How each status reads on staff pages.
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "live": _l("Live"),
+    "archived": _l("Archived"),
+}
 
 
 class JoinMode(StrEnum):
@@ -123,16 +132,12 @@ class Event(db.Model):
 
     def not_live_message(self):
         """Why a participant action or a round change is refused in this event's status."""
-        from flask_babel import lazy_gettext as _l
-
         if self.status == EventStatus.archived:
             return _l("This consultation has ended. Thank you for taking part.")
         return _l("This consultation has not started yet. Please come back when it opens.")
 
     def set_status(self, status: EventStatus) -> None:
         """Move through draft → live → archived (and back to live); refuse other moves."""
-        from flask_babel import lazy_gettext as _l
-
         from consult.agenda.models import RoundState
         from consult.errors import InvalidTransition
 

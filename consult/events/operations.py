@@ -32,6 +32,16 @@ def create_event(*, actor: User | None = None, sectors: list[tuple[str, str]] | 
     return event
 
 
+def change_status(event: Event, actor: User, status: str) -> None:
+    """Move an event to draft, live or archived (Event.set_status refuses other moves)."""
+    before = event.status
+    event.set_status(status)
+    db.session.flush()
+    if event.status != before:
+        record("event.status", user=actor, event_id=event.id, target=event,
+               before=before.value, after=event.status.value)
+
+
 THRESHOLD_FIELDS = ("validate_pct", "sector_floor_pct", "contest_pct", "spread_pct",
                     "min_sector_n", "min_cell", "khmer_digits")
 

@@ -51,3 +51,41 @@ def test_bad_thresholds_are_refused(client, make, field, value, message):
     response = client.post(f"/staff/events/{event.id}/settings", data={**GOOD, field: value})
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert db.session.get(Event, event.id).validate_pct == 66
+
+
+@pytest.mark.parametrize(("role", "code"), [("admin", 302), ("facilitator", 403),
+                                            ("analyst", 403)])
+def test_only_admins_change_the_status(client, make, role, code):
+    from consult.events.models import EventStatus
+
+    event = make.event(status=EventStatus.draft)
+    user = make.user(Role(role))
+    db.session.commit()
+    login(client, user)
+    assert client.post(f"/staff/events/{event.id}/status",
+                       data={"status": "live"}).status_code == code
+    assert (db.session.get(Event, event.id).status == EventStatus.live) is (role == "admin")
+
+
+def test_status_moves_are_audited_and_bad_moves_refused(client, make):
+    from consult.events.models import EventStatus
+    from tests.helpers import workshop
+
+    event, round_, _items = workshop(make)
+    admin = make.user(Role.admin)
+    db.session.commit()
+    login(client, admin)
+    url = f"/staff/events/{event.id}/status"
+    # An open round blocks archiving: the room would lose its round mid-vote.
+    page = client.post(url, data={"status": "archived"}, follow_redirects=True)
+    assert "Close the open rounds before archiving" in page.get_data(as_text=True)
+    assert db.session.get(Event, event.id).status == EventStatus.live
+    client.post(f"/staff/events/{event.id}/rounds/{round_.id}/close")
+    assert client.post(url, data={"status": "archived"}).status_code == 302
+    assert db.session.get(Event, event.id).status == EventStatus.archived
+    page = client.post(url, data={"status": "draft"}, follow_redirects=True)
+    assert "cannot become a draft again" in page.get_data(as_text=True)
+    assert client.post(url, data={"status": "nonsense"}).status_code == 302
+    assert db.session.get(Event, event.id).status == EventStatus.archived
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "event.status")).all()
+    assert [(e.details["before"], e.details["after"]) for e in entries] == [("live", "archived")]
