@@ -28,9 +28,10 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'consult.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
-    #: The address phones can reach, for QR codes and printed links.
+    #: The address phones can reach, for QR codes and printed links. Unset: this machine's LAN
+    #: address and the port the server listens on (consult/network.py). Set it behind a proxy.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
-    #: Seconds SQLite waits for a lock before giving up.
+    #: Milliseconds SQLite waits for a lock before giving up.
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
     #: SQLite durability: FULL keeps an acknowledged vote through a power cut.
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")

@@ -2,6 +2,8 @@
 
 import os
 
+#: QR codes and printed links carry the port of the socket each request came in on (WSGI
+#: SERVER_PORT, consult/network.py), so whatever is bound here or by --bind is what phones get.
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 #: Chosen from measurements on a 2-core laptop (docs/benchmarks.md, "Server configuration"):
 #: 3 processes × 4 threads answered 10-20 % more than 2 × 8 and kept the load even across

@@ -1,11 +1,18 @@
-"""The address phones can reach: PUBLIC_URL, else this machine's LAN address."""
+"""The address phones can reach: PUBLIC_URL, else this machine's LAN address and the port the
+server listens on.
+
+The port is the one the request came in on (WSGI ``SERVER_PORT``): gunicorn and werkzeug take
+it from the listening socket, not from the Host header, so ``make run PORT=8080``, a bare
+``gunicorn --bind :9000`` and ``flask run -p 5001`` all print the port phones must use, with
+no setting to keep in step. Behind a proxy phones reach another address: set PUBLIC_URL.
+"""
 
 from __future__ import annotations
 
 import functools
 import socket
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 #: TEST-NET-1 (RFC 5737): connecting a UDP socket sends nothing, it only picks a route.
 _PROBE_ADDRESS = ("192.0.2.1", 9)
@@ -32,11 +39,24 @@ def lan_address() -> str | None:
     return None
 
 
+def listening_port() -> int:
+    """Return the port of the server socket this request arrived on."""
+    if not has_request_context():
+        raise RuntimeError("Outside a request the server's port is unknown: pass it.")
+    port = str(request.environ.get("SERVER_PORT") or "")
+    return int(port) if port.isdigit() else 80
+
+
 def public_base_url(app: Flask, port: int | None = None) -> str:
-    """Return the base URL for QR codes and printed links (never localhost if avoidable)."""
+    """Return the base URL for QR codes and printed links (never localhost if avoidable).
+
+    PUBLIC_URL when set; else ``http://<LAN address>:<port>``, the port being ``port`` when
+    given (the ``urls`` command, before the server starts) or the one this request came in on.
+    """
     configured = app.config.get("PUBLIC_URL")
     if configured:
         return configured.rstrip("/")
-    port = port or int(app.config.get("PORT", 8000))
+    if port is None:
+        port = listening_port()
     host = lan_address() or "127.0.0.1"
     return f"http://{host}" if port == 80 else f"http://{host}:{port}"
