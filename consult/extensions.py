@@ -24,7 +24,11 @@ class Base(DeclarativeBase):
 
 
 def _limiter_key() -> str:
-    """Key participant actions by participant, staff by user, else by address."""
+    """Key a limit by the participant of the session cookie, else by the client's address.
+
+    Staff are not keyed by account: only participant actions (voting) use this default key,
+    and sign-in and join failures have keys of their own.
+    """
     from flask import g, request
 
     participant = getattr(g, "participant", None)

@@ -36,17 +36,24 @@ class User(UserMixin, db.Model):
         sa.CheckConstraint("locale IS NULL OR locale IN ('km', 'en')", name="locale_known"),
     )
 
+    #: Surrogate key; audit entries keep pointing at it (accounts are deactivated, never
+    #: deleted).
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Login name, stored in lower case.
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    #: Name shown in the interface ("Signed in as …"); the login name when none is given.
     display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: Salted Werkzeug hash; the password itself is never stored.
     password_hash: Mapped[str] = mapped_column(sa.String(255))
+    #: What the account may do; an admin may do everything (``User.can``).
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
     #: Preferred interface language; NULL: follow the browser.
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     #: A deactivated account cannot sign in; its audit entries stay.
     active: Mapped[bool] = mapped_column(default=True)
+    #: When the account was created (UTC).
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Last successful sign-in (UTC); NULL until the first.
     last_login_at: Mapped[datetime | None]
 
     def set_password(self, password: str) -> None:
@@ -73,16 +80,21 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
     __table_args__ = (sa.Index("ix_audit_entries_event_id_created_at", "event_id", "created_at"),)
 
+    #: Surrogate key; entries are only ever added, never changed.
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: When it happened (UTC).
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: The staff user who acted; NULL for the system (a deadline passing) or a CLI run.
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"),
                                                 index=True)
+    #: The event it concerns; NULL for staff-wide actions, and once the event is deleted (the
+    #: entry stays).
     event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"))
     #: Dotted verb, e.g. ``round.open``, ``export.xlsx``, ``user.login``.
     action: Mapped[str] = mapped_column(sa.String(60))
     #: What it acted on: its table (``rounds``) and id.
     target_type: Mapped[str | None] = mapped_column(sa.String(40))
+    #: Id of that row; no foreign key, so the entry outlives the row it names.
     target_id: Mapped[int | None]
     #: Anything else worth keeping (deadline, filters, file checksum…).
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)

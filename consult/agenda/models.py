@@ -57,15 +57,22 @@ class Section(db.Model):
     __tablename__ = "sections"
     __table_args__ = (sa.UniqueConstraint("event_id", "position"),)
 
+    #: Surrogate key; items point at it.
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The event whose agenda it belongs to; deleted with it.
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
     #: Order within the event's agenda.
     position: Mapped[int]
     #: Stable short key for imports and the codebook (``P1``).
     key: Mapped[str] = mapped_column(sa.String(20), default="")
+    #: Heading of its items in results, in English (read through ``tr()``, like every
+    #: ``*_en``/``*_km`` pair: the other language stands in, marked, when one is empty).
     title_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Heading of its items in results, in Khmer.
     title_km: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Optional introduction to the section, in English.
     description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Optional introduction to the section, in Khmer.
     description_km: Mapped[str] = mapped_column(sa.Text, default="")
 
     event: Mapped[Event] = relationship(back_populates="sections")
@@ -88,22 +95,30 @@ class Round(db.Model):
         ),
     )
 
+    #: Surrogate key; in the vote page's address (``/e/<code>/rounds/<id>``).
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The event it belongs to; deleted with it.
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
     #: Order on the agenda.
     position: Mapped[int]
+    #: Name on the console, the waiting screen and the vote page, in English.
     title_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Name on the console, the waiting screen and the vote page, in Khmer.
     title_km: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: draft → open → closed, and closed → open again: ``open()``, ``close()`` and ``reopen()``
+    #: refuse any other move; the deadline sweep closes an overdue round in one UPDATE.
     state: Mapped[RoundState] = mapped_column(
         enum_column(RoundState, "round_state"), default=RoundState.draft, index=True
     )
-    #: When it was last opened and closed (UTC).
+    #: When it was last opened (UTC).
     opened_at: Mapped[datetime | None]
+    #: When it was last closed (UTC): the deadline itself when the deadline closed it.
     closed_at: Mapped[datetime | None]
     #: Optional deadline: past it the round counts as closed (UTC).
     closes_at: Mapped[datetime | None]
     #: Whether the projector may show this round's results.
     results_revealed: Mapped[bool] = mapped_column(default=False)
+    #: When its results were last revealed (UTC): the projector shows the latest revealed round.
     revealed_at: Mapped[datetime | None]
     #: Optimistic lock: two facilitators pressing "close" at once cannot both succeed.
     version: Mapped[int] = mapped_column(default=1)
@@ -217,8 +232,12 @@ class Item(db.Model):
         sa.CheckConstraint("follows_item_id IS NULL OR follows_item_id != id", name="not_self_follow"),
     )
 
+    #: Surrogate key; an answer is posted to ``/e/<code>/items/<id>/answer``.
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Its event, also reachable through the section: codes are unique per event, and the
+    #: "of this event or 404" loaders check it without a join.
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    #: The section it is grouped under; deleted with it.
     section_id: Mapped[int] = mapped_column(
         sa.ForeignKey("sections.id", ondelete="CASCADE"), index=True
     )
@@ -232,10 +251,15 @@ class Item(db.Model):
     round_position: Mapped[int | None]
     #: Stable code for the codebook and exports (``R1-A``), unique within the event.
     code: Mapped[str] = mapped_column(sa.String(40))
+    #: What answer it takes; decides the form on the vote page and which figures it gets.
     kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind, "item_kind"))
+    #: The statement or question put to the room, in English.
     prompt_en: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The statement or question put to the room, in Khmer.
     prompt_km: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Optional explanation shown under the prompt, in English.
     detail_en: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Optional explanation shown under the prompt, in Khmer.
     detail_km: Mapped[str] = mapped_column(sa.Text, default="")
     #: Whether participants may add a comment.
     allow_comment: Mapped[bool] = mapped_column(default=True)
@@ -274,12 +298,17 @@ class ItemOption(db.Model):
         sa.UniqueConstraint("item_id", "code"),
     )
 
+    #: Surrogate key; picks in response_choices point at it (exports use ``code``).
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The item it belongs to; deleted with it.
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("items.id", ondelete="CASCADE"))
+    #: Order on the vote page and in result tables.
     position: Mapped[int]
     #: Stable code in exports and the codebook (``a``, ``b``… or a word).
     code: Mapped[str] = mapped_column(sa.String(40))
+    #: What the participant picks, in English.
     label_en: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: What the participant picks, in Khmer.
     label_km: Mapped[str] = mapped_column(sa.String(500), default="")
 
     item: Mapped[Item] = relationship(back_populates="options")

@@ -62,15 +62,24 @@ class Event(db.Model):
                            name="dates_ordered"),
     )
 
+    #: Surrogate key, in staff addresses; participants' addresses use the join code instead.
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Title shown everywhere, in both languages.
+    #: Title shown everywhere, in English (read through ``tr()``, like every ``*_en``/``*_km``
+    #: pair: the other language stands in, marked, when one is empty).
     title_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Title shown everywhere, in Khmer.
     title_km: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: What the consultation is about, in English.
     description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    #: What the consultation is about, in Khmer.
     description_km: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Where it takes place, in English.
     venue_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Where it takes place, in Khmer.
     venue_km: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: First day, in the event's time zone; optional (a written consultation may have none).
     starts_on: Mapped[date | None]
+    #: Last day; never before ``starts_on`` (check constraint).
     ends_on: Mapped[date | None]
     #: IANA time zone that dates and times are shown in.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Phnom_Penh")
@@ -80,6 +89,7 @@ class Event(db.Model):
     screen_token: Mapped[str] = mapped_column(
         sa.String(43), unique=True, default=lambda: secrets.token_urlsafe(32)
     )
+    #: Who may join: anyone with the join code, or only pre-registered attendees by badge.
     join_mode: Mapped[JoinMode] = mapped_column(
         enum_column(JoinMode, "join_mode"), default=JoinMode.open
     )
@@ -91,17 +101,29 @@ class Event(db.Model):
     status: Mapped[EventStatus] = mapped_column(
         enum_column(EventStatus, "event_status"), default=EventStatus.draft
     )
-    #: Consensus thresholds (DESIGN.md section 4).
+    #: Consensus thresholds (DESIGN.md section 4), per event so a consortium can set its own.
+    #: A sector is eligible for an item with at least this many answers with an opinion.
     min_sector_n: Mapped[int] = mapped_column(default=3)
+    #: A published cell with fewer answers shows "n < 3" (with the default), never a
+    #: percentage: small groups stay anonymous.
     min_cell: Mapped[int] = mapped_column(default=3)
+    #: Overall % agree an item needs to be validated.
     validate_pct: Mapped[float] = mapped_column(default=66.0)
+    #: % agree every eligible sector must reach for the item to be validated.
     sector_floor_pct: Mapped[float] = mapped_column(default=50.0)
+    #: Overall % agree from which an item that divides sectors is contested, not merely
+    #: not validated.
     contest_pct: Mapped[float] = mapped_column(default=50.0)
+    #: Spread (highest minus lowest eligible sector's % agree) from which sectors disagree too
+    #: much for the item to be validated.
     spread_pct: Mapped[float] = mapped_column(default=30.0)
     #: Bumped on every change phones must notice (rounds opened, closed, revealed):
     #: the cheap ETag for the status document.
     state_version: Mapped[int] = mapped_column(default=1)
+    #: When the event was created (UTC); the staff home lists events newest first.
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the event's own row last changed (UTC): settings, status or a ``state_version``
+    #: bump; votes do not touch it.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     sectors: Mapped[list[Sector]] = relationship(
@@ -165,13 +187,17 @@ class Sector(db.Model):
     __tablename__ = "sectors"
     __table_args__ = (sa.UniqueConstraint("event_id", "position"),)
 
+    #: Surrogate key; participants and their responses point at it.
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The event whose participants choose it; deleted with it.
     event_id: Mapped[int] = mapped_column(
         sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
     )
     #: Order in the profile form and in result tables.
     position: Mapped[int]
+    #: Name of the stakeholder group, in English.
     label_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: Name of the stakeholder group, in Khmer.
     label_km: Mapped[str] = mapped_column(sa.String(200), default="")
 
     event: Mapped[Event] = relationship(back_populates="sectors")

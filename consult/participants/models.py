@@ -63,29 +63,35 @@ class Participant(db.Model):
         sa.Index("ix_participants_event_id_sector_id_gender", "event_id", "sector_id", "gender"),
     )
 
+    #: Surrogate key, never shown: exports show ``public_code``, the cookie carries ``token``.
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The one event this person takes part in; another event's pages do not know them.
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
     #: Secret that the participant's cookie and resume link carry.
     token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
     #: Anonymised code shown to analysts instead of any name.
     public_code: Mapped[str] = mapped_column(sa.String(12), default=new_public_code)
+    #: Sector chosen in the profile; NULL until the profile is filled.
     sector_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sectors.id", deferrable=True, initially="DEFERRED")
     )
     #: Organisation as typed (free text, optional).
     organisation: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Gender chosen in the profile ("prefer not to say" is an answer); NULL until then.
     gender: Mapped[Gender | None] = mapped_column(enum_column(Gender, "gender"))
     #: Preferred language of the interface.
     locale: Mapped[str] = mapped_column(sa.String(5), default="km")
+    #: How they came: with the join code, through a badge link, or typed from a paper ballot.
     source: Mapped[Source] = mapped_column(enum_column(Source, "participant_source"),
                                            default=Source.web)
     #: For pre-registered attendees only (badges); never shown next to a vote.
     display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: Number printed on a pre-registered attendee's badge, unique within the event.
     badge_number: Mapped[str | None] = mapped_column(sa.String(40))
+    #: When the participant first arrived (UTC), before any profile.
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: When the profile form was first completed; NULL until then.
     profile_completed_at: Mapped[datetime | None]
-    last_seen_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship()
     sector: Mapped[Sector | None] = relationship()

@@ -41,10 +41,13 @@ class Response(db.Model):
         ),
     )
 
+    #: Surrogate key; the natural key is (participant_id, item_id).
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Who answered; one answer per participant and item, so re-submitting updates it.
     participant_id: Mapped[int] = mapped_column(
         sa.ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
+    #: What was answered.
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("items.id", ondelete="CASCADE"))
     #: The round the answer was given in (kept if the item is later moved).
     round_id: Mapped[int | None] = mapped_column(
@@ -54,24 +57,30 @@ class Response(db.Model):
     sector_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sectors.id", deferrable=True, initially="DEFERRED")
     )
+    #: The participant's gender, copied like ``sector_id``.
     gender: Mapped[Gender | None] = mapped_column(enum_column(Gender, "response_gender"))
+    #: The participant's source, copied: exports mark paper votes without a join.
     source: Mapped[Source] = mapped_column(enum_column(Source, "response_source"),
                                            default=Source.web)
     #: Agreement 1–5 (0 = no opinion) or priority points 1–3; NULL for other kinds.
     value: Mapped[int | None]
     #: The answer of a ``text`` item.
     text_value: Mapped[str | None] = mapped_column(sa.Text)
+    #: Optional comment on the item, as written; NULL when none.
     comment: Mapped[str | None] = mapped_column(sa.Text)
     #: Comment locale as the participant wrote it (their interface language then).
     comment_locale: Mapped[str | None] = mapped_column(sa.String(5))
     #: Set when a facilitator hides the comment from published views (never deleted).
     comment_hidden_at: Mapped[datetime | None]
+    #: The facilitator who hid it; set together with ``comment_hidden_at`` (check constraint).
     comment_hidden_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT")
     )
     #: How many times the answer was saved; 1 for a first answer.
     revision: Mapped[int] = mapped_column(default=1)
+    #: When the answer was first saved (UTC).
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When it was last saved (UTC); the console lists the latest comments by it.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     participant: Mapped[Participant] = relationship()
@@ -93,9 +102,11 @@ class ResponseChoice(db.Model):
         sa.Index("ix_response_choices_option_id_rank", "option_id", "rank"),
     )
 
+    #: The answer this pick belongs to; deleted with it.
     response_id: Mapped[int] = mapped_column(
         sa.ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
     )
+    #: The option picked; with ``response_id`` the key, so an option is picked once per answer.
     option_id: Mapped[int] = mapped_column(
         sa.ForeignKey("item_options.id", ondelete="CASCADE"), primary_key=True
     )
@@ -127,20 +138,28 @@ class PaperBallot(db.Model):
         ),
     )
 
+    #: Surrogate key; clerks know a ballot by its ``ballot_number``.
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The event whose ballot it is; deleted with it.
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
     #: Number printed on the ballot.
     ballot_number: Mapped[str] = mapped_column(sa.String(40))
     #: First typing: {"sector_id", "organisation", "gender", "locale", "answers": {item_id: …}}.
     first_entry: Mapped[dict] = mapped_column(sa.JSON)
+    #: The clerk who typed it first.
     entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    #: When it was first typed (UTC).
     entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Second typing by another clerk (double entry), same shape as the first.
     second_entry: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: The second clerk; never the first (check constraint), so a typing error shows.
     second_entered_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT")
     )
+    #: When it was typed the second time (UTC).
     second_entered_at: Mapped[datetime | None]
+    #: entered → confirmed, or mismatch until a facilitator resolves it; only a confirmed
+    #: ballot counts.
     status: Mapped[BallotStatus] = mapped_column(
         enum_column(BallotStatus, "ballot_status"), default=BallotStatus.entered
     )
@@ -148,9 +167,11 @@ class PaperBallot(db.Model):
     participant_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("participants.id", deferrable=True, initially="DEFERRED"), unique=True
     )
+    #: Who confirmed it (a matching second typing, or a facilitator resolving a mismatch).
     confirmed_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT")
     )
+    #: When it was confirmed and began to count (UTC).
     confirmed_at: Mapped[datetime | None]
 
     entered_by: Mapped[User] = relationship(foreign_keys=[entered_by_id])

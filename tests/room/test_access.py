@@ -1,82 +1,208 @@
-"""Every staff route for every role: who gets in, who is sent to sign in, who is refused."""
+"""Every endpoint for every identity: who gets in, who signs in first, who is refused.
+
+The table below names the expected outcome of each (endpoint, method) for each identity, and
+``test_the_table_lists_every_endpoint`` compares it with ``app.url_map``: a view nobody added
+to the table fails the suite until someone writes down who may use it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
 import pytest
+from sqlalchemy import func, select
 
 from consult.accounts.models import Role
 from consult.extensions import db
+from consult.voting.models import Response
 from tests.conftest import login
 from tests.helpers import as_participant, workshop
 
-ROLES = ["anonymous", "participant", "analyst", "facilitator", "admin"]
-LOGIN, FORBIDDEN, OK = "login", 403, "ok"
+#: ``participant`` took part in the event under test; ``outsider`` in another event only.
+IDENTITIES = ("anonymous", "participant", "outsider", "analyst", "facilitator", "admin")
+STAFF_ROLES = ("analyst", "facilitator", "admin")
 
-#: (method, path template, {role: expected}); "ok" is 200 for GET, a redirect back for POST.
-READ = {"anonymous": LOGIN, "participant": LOGIN, "analyst": OK, "facilitator": OK, "admin": OK}
-RUN = {"anonymous": LOGIN, "participant": LOGIN, "analyst": FORBIDDEN, "facilitator": OK,
-       "admin": OK}
-ADMIN = {"anonymous": LOGIN, "participant": LOGIN, "analyst": FORBIDDEN, "facilitator": FORBIDDEN,
-         "admin": OK}
-SCREEN = {"anonymous": FORBIDDEN, "participant": FORBIDDEN, "analyst": OK, "facilitator": OK,
-          "admin": OK}
-ROUTES = [
-    ("GET", "/staff/", READ),
-    ("GET", "/staff/events/{event}/console", READ),
-    ("GET", "/staff/events/{event}/console/live", READ),
-    ("POST", "/staff/events/{event}/rounds/{draft}/open", RUN),
-    ("POST", "/staff/events/{event}/rounds/{open}/close", RUN),
-    ("POST", "/staff/events/{event}/rounds/{open}/extend", RUN),
-    ("POST", "/staff/events/{event}/rounds/{open}/reveal", RUN),
-    ("POST", "/staff/events/{event}/rounds/{open}/hide-results", RUN),
-    ("POST", "/staff/events/{event}/responses/{response}/comment-visibility", RUN),
-    ("GET", "/staff/events/{event}/results", READ),
-    ("GET", "/staff/events/{event}/results/items/{item}", READ),
-    ("GET", "/staff/events/{event}/comments", READ),
-    ("GET", "/staff/events/{event}/export.xlsx", READ),
-    ("GET", "/staff/events/{event}/export.csv", READ),
-    ("GET", "/staff/events/{event}/settings", ADMIN),
-    ("GET", "/e/{code}/screen", SCREEN),
-    ("GET", "/e/{code}/screen/live", SCREEN),
-]
+#: An outcome is a status code, or the path a redirect leads to (query and fragment aside).
+LOGIN = "/staff/login"
+STAFF_HOME = "/staff/"
+LANDING = "/"
+JOIN = "/j/{code}"
+WAIT = "/e/{code}/wait"
+VOTE_PAGE = "/e/{code}/rounds/{open}"
+CONSOLE = "/staff/events/{event}/console"
+SETTINGS = "/staff/events/{event}/settings"
+
+
+def everyone(outcome) -> dict:
+    return dict.fromkeys(IDENTITIES, outcome)
+
+
+def staff(analyst, facilitator, admin, *, others=LOGIN) -> dict:
+    """Outcomes for the three staff roles; everyone else gets ``others``."""
+    return {**everyone(others), "analyst": analyst, "facilitator": facilitator, "admin": admin}
+
+
+def participant_only(outcome, *, others=JOIN) -> dict:
+    """The event's own participant gets ``outcome``; anyone else is sent to join it."""
+    return {**everyone(others), "participant": outcome}
+
+
+#: Staff who read (results, console, exports): every role; others sign in first.
+READ = staff(200, 200, 200)
+#: Staff who run the room: facilitators and admins; analysts are refused.
+RUN = staff(403, CONSOLE, CONSOLE)
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    expected: dict
+    data: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
+
+
+PROFILE = {"sector": "{sector}", "gender": "woman", "locale": "en", "organisation": ""}
+
+ROUTES: dict[tuple[str, str], Route] = {
+    # Participants: public pages, then the pages of the event's own participant.
+    ("healthz", "GET"): Route("/healthz", everyone(200)),
+    ("participants.landing", "GET"): Route("/", everyone(200)),
+    ("participants.join", "POST"): Route("/join", everyone(JOIN), data={"code": "{code}"}),
+    # Anyone may open the profile form (an outsider joins as a new participant of this event);
+    # the event's participant, already registered, goes on to wait.
+    ("participants.join_event", "GET"): Route("/j/{code}", {**everyone(200), "participant": WAIT}),
+    ("participants.resume", "GET"): Route("/r/{token}", everyone(WAIT)),
+    ("participants.profile", "GET"): Route("/e/{code}/profile", everyone(200)),
+    # A round has closed in this world, so the registered participant's profile is locked;
+    # newcomers (the outsider, signed-in staff) still join.
+    ("participants.profile", "POST"): Route("/e/{code}/profile",
+                                            {**everyone(WAIT), "participant": 409}, data=PROFILE),
+    ("participants.wait", "GET"): Route(WAIT, participant_only(200)),
+    ("participants.status", "GET"): Route("/e/{code}/status.json", everyone(200)),
+    ("voting.vote_page", "GET"): Route(VOTE_PAGE, participant_only(200)),
+    ("voting.submit_round", "POST"): Route(VOTE_PAGE, participant_only(VOTE_PAGE),
+                                           data={"item-{unanswered}": "4"}),
+    # The page's script asks for JSON: anyone but the participant is told to fill a profile.
+    ("voting.answer_item", "POST"): Route(
+        "/e/{code}/items/{unanswered}/answer", participant_only(200, others=409),
+        data={"item-{unanswered}": "4"}, headers={"Accept": "application/json"}),
+    ("i18n.set_language", "POST"): Route("/language", everyone(LANDING),
+                                         data={"lang": "en", "next": "/"}),
+    # Staff sign-in: a wrong password shows the form again; signed-in staff go home.
+    ("accounts.login", "GET"): Route(LOGIN, staff(STAFF_HOME, STAFF_HOME, STAFF_HOME,
+                                                  others=200)),
+    ("accounts.login", "POST"): Route(LOGIN, staff(STAFF_HOME, STAFF_HOME, STAFF_HOME,
+                                                   others=200),
+                                      data={"username": "admin", "password": "wrong"}),
+    ("accounts.logout", "POST"): Route("/staff/logout", staff(LANDING, LANDING, LANDING)),
+    ("accounts.home", "GET"): Route(STAFF_HOME, READ),
+    # The room: everyone on the staff watches; facilitators act.
+    ("room.console", "GET"): Route(CONSOLE, READ),
+    ("room.console_agenda", "GET"): Route(CONSOLE + "/agenda", READ),
+    ("room.console_live", "GET"): Route(CONSOLE + "/live", READ),
+    ("room.open_round", "POST"): Route("/staff/events/{event}/rounds/{draft}/open", RUN),
+    ("room.close_round", "POST"): Route("/staff/events/{event}/rounds/{open}/close", RUN),
+    ("room.undo_close", "POST"): Route("/staff/events/{event}/rounds/{closed}/undo-close", RUN),
+    ("room.extend_round", "POST"): Route("/staff/events/{event}/rounds/{open}/extend", RUN,
+                                         data={"minutes": "5"}),
+    ("room.reveal_round", "POST"): Route("/staff/events/{event}/rounds/{open}/reveal", RUN),
+    ("room.hide_results", "POST"): Route("/staff/events/{event}/rounds/{open}/hide-results", RUN),
+    ("room.set_comment_visibility", "POST"): Route(
+        "/staff/events/{event}/responses/{response}/comment-visibility", RUN,
+        data={"hidden": "1"}),
+    # The projector: staff, or anyone holding the screen link (tested below); no one else.
+    ("room.screen", "GET"): Route("/e/{code}/screen", staff(200, 200, 200, others=403)),
+    ("room.screen_live", "GET"): Route("/e/{code}/screen/live", staff(200, 200, 200, others=403)),
+    # Results: every staff role reads.
+    ("results.summary", "GET"): Route("/staff/events/{event}/results", READ),
+    ("results.item_detail", "GET"): Route("/staff/events/{event}/results/items/{item}", READ),
+    ("results.comments", "GET"): Route("/staff/events/{event}/comments", READ),
+    ("results.export_xlsx", "GET"): Route("/staff/events/{event}/export.xlsx", READ),
+    ("results.export_csv", "GET"): Route("/staff/events/{event}/export.csv", READ),
+    # Event settings: admins only.
+    ("events.edit_settings", "GET"): Route(SETTINGS, staff(403, 403, 200)),
+    ("events.edit_settings", "POST"): Route(SETTINGS, staff(403, 403, SETTINGS), data={
+        "validate_pct": "66", "sector_floor_pct": "50", "contest_pct": "50", "spread_pct": "30",
+        "min_sector_n": "3", "min_cell": "3"}),
+    ("events.change_event_status", "POST"): Route("/staff/events/{event}/status",
+                                                  staff(403, 403, SETTINGS),
+                                                  data={"status": "live"}),
+}
+
+#: The only requests that may add a response: the event's own participant voting.
+VOTES = {("voting.submit_round", "POST"), ("voting.answer_item", "POST")}
+
+CASES = [(key, identity) for key in ROUTES for identity in IDENTITIES]
+
+
+def test_the_table_lists_every_endpoint(app):
+    """Each served (endpoint, method) has a row, and each row's path reaches its endpoint."""
+    served = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+              if rule.endpoint != "static" for method in rule.methods - {"HEAD", "OPTIONS"}}
+    missing, stale = served - set(ROUTES), set(ROUTES) - served
+    assert not missing, f"endpoints with no row in ROUTES (add their expected outcomes): {missing}"
+    assert not stale, f"rows for endpoints the app no longer serves: {stale}"
+    adapter = app.url_map.bind("localhost")
+    placeholders = {k: 1 for k in ("event", "open", "draft", "closed", "item", "unanswered",
+                                   "response", "sector")} | {"code": "ABC234", "token": "t"}
+    for (endpoint, method), route in ROUTES.items():
+        matched, _ = adapter.match(route.path.format(**placeholders), method=method)
+        assert matched == endpoint, f"{route.path} reaches {matched}, not {endpoint}"
+        assert set(route.expected) == set(IDENTITIES), endpoint
 
 
 @pytest.fixture
 def world(make):
     event, open_round, items = workshop(make)
     draft = make.round(event)
+    closed = make.round(event)
+    closed.open()
+    closed.close()  # just now: its close can still be undone
     person = make.participant(event)
     response = make.response(person, items[0], comment="A comment")
-    users = {role: make.user(Role(role), username=role) for role in ("analyst", "facilitator",
-                                                                     "admin")}
+    outsider = make.participant(make.event())
+    users = {role: make.user(Role(role), username=role) for role in STAFF_ROLES}
     db.session.commit()
     return {"event": event.id, "code": event.join_code, "open": open_round.id,
-            "draft": draft.id, "response": response.id, "item": items[0].id, "person": person, "users": users}
+            "draft": draft.id, "closed": closed.id, "item": items[0].id,
+            "unanswered": items[1].id, "response": response.id, "token": person.token,
+            "sector": event.sectors[0].id,
+            "people": {"participant": person, "outsider": outsider}, "users": users}
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "path", "expected"), ROUTES,
-                         ids=[f"{m} {p}" for m, p, _ in ROUTES])
-def test_route_access(client, world, role, method, path, expected):
-    if role == "participant":
-        as_participant(client, world["person"])
-    elif role != "anonymous":
-        login(client, world["users"][role])
-    url = path.format(**world)
-    data = {"minutes": "5", "hidden": "1"}
-    response = client.get(url) if method == "GET" else client.post(url, data=data)
-    outcome = expected[role]
-    if outcome == LOGIN:
-        assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
-    elif outcome == FORBIDDEN:
-        assert response.status_code == 403
-    elif method == "GET":
-        assert response.status_code == 200
+def _sign_in(client, world, identity: str) -> None:
+    if identity in world["people"]:
+        as_participant(client, world["people"][identity])
+    elif identity in world["users"]:
+        login(client, world["users"][identity])
+
+
+def _responses() -> int:
+    return db.session.scalar(select(func.count()).select_from(Response))
+
+
+@pytest.mark.parametrize(("key", "identity"), CASES,
+                         ids=[f"{k[1]} {k[0]} as {i}" for k, i in CASES])
+def test_access(client, world, key, identity):
+    route = ROUTES[key]
+    _sign_in(client, world, identity)
+    before = _responses()
+    url = route.path.format(**world)
+    data = {k.format(**world): v.format(**world) for k, v in route.data.items()}
+    method = key[1]
+    response = client.open(url, method=method, data=data or None, headers=route.headers)
+    expected = route.expected[identity]
+    if isinstance(expected, int):
+        assert response.status_code == expected, response.get_data(as_text=True)[:300]
     else:
-        assert response.status_code == 302 and "/console" in response.headers["Location"]
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
+        assert urlsplit(response.headers["Location"]).path == expected.format(**world)
+    added = _responses() - before
+    assert added == (1 if key in VOTES and identity == "participant" else 0)
 
 
-def test_screen_link_with_its_token_needs_no_login(client, world, make):
+def test_screen_link_with_its_token_needs_no_login(client, world):
     from consult.events.models import Event
 
     token = db.session.get(Event, world["event"]).screen_token
