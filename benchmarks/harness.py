@@ -143,14 +143,15 @@ class Server:
                                             start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", "/healthz")
                 if conn.getresponse().status == 200:
-                    conn.close()
                     return self
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 pass
+            finally:
+                conn.close()  # every probe, answered or not: no socket left to the collector
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: see {self.instance / 'gunicorn.log'}")
             time.sleep(0.1)
