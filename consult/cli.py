@@ -1,4 +1,4 @@
-"""Command line: ``flask consult seed-demo | create-user | urls``."""
+"""Command line: ``flask consult seed-demo | create-user | urls | export | verify-export``."""
 
 from __future__ import annotations
 
@@ -57,9 +57,10 @@ def create_user_command(username: str, role: str, display_name: str) -> None:
 
 
 @consult_cli.command("urls")
-@click.option("--port", default=8000, show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True, envvar="PORT",
+              help="The port the server listens on ($PORT; `make run` passes its own).")
 def urls_command(port: int) -> None:
-    """Print the addresses participants and staff open."""
+    """Print the addresses participants and staff open (PUBLIC_URL, else LAN address:port)."""
     from consult.network import public_base_url
 
     base = public_base_url(current_app, port)
@@ -112,9 +113,9 @@ def export_command(event_ref: str, fmt: str, lang: str, out_path: str) -> None:
                     bar.update(chunk.count("\n"))
             digest = None
         else:
-            with open(out_path, "wb") as fh:
-                click.echo(f"Writing {total} responses…", err=True)
-                digest = write_workbook(event, filters, lang, fh)
+            with open(out_path, "wb") as fh, click.progressbar(
+                    length=total, label="Responses", file=sys.stderr) as bar:
+                digest = write_workbook(event, filters, lang, fh, progress=bar.update)
     record(f"export.{fmt}", event_id=event.id, target=event, lang=lang, via="cli",
            checksum=digest)
     db.session.commit()
@@ -124,16 +125,42 @@ def export_command(event_ref: str, fmt: str, lang: str, out_path: str) -> None:
 @consult_cli.command("verify-export")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def verify_export_command(path: str) -> None:
-    """Check a workbook's checksum against the database: match or not."""
+    """Check a workbook: its Responses sheet against its checksum, and against the database.
+
+    Exit code 0 when both match, 1 when the file was edited or the database changed.
+    """
     from consult.results.verify import VerifyError, verify_workbook
 
     try:
         result = verify_workbook(path)
     except VerifyError as error:
         raise click.ClickException(str(error)) from None
-    if result.matches:
-        click.echo(f"MATCH: {result.count} responses, SHA-256 {result.expected}")
+    click.echo(f"Checksum in the About sheet: {result.expected}")
+    if result.file_matches:
+        others = ("its other sheets are as exported" if result.figures_expected
+                  else "its other sheets carry no checksum (an earlier version of Consult)")
+        click.echo(f"File:     OK — its {result.file_count} responses give this checksum; "
+                   f"{others}.")
     else:
-        click.echo(f"DIFFERENT: the workbook says {result.expected}, the database now gives "
-                   f"{result.actual} ({result.count} responses).")
-        sys.exit(1)
+        edited = [name for name, ok in (("the Responses sheet", result.responses_match),
+                                        ("the other sheets (figures)", result.figures_match))
+                  if not ok]
+        click.echo("File:     EDITED — file ≠ its own checksum (edited after export): "
+                   f"{' and '.join(edited)} changed.")
+    if result.database_matches:
+        click.echo(f"Database: OK — its {result.database_count} responses give this checksum.")
+    else:
+        click.echo(f"Database: CHANGED — database changed since export: its "
+                   f"{result.database_count} responses now give {result.database_digest}.")
+    if result.matches:
+        click.echo("MATCH: the file is as exported and the database has not changed since.")
+        return
+    if result.first_difference is not None:
+        click.echo("The file and the database first differ at row "
+                   f"{result.first_difference} of the Responses sheet.")
+    if not result.file_matches:
+        click.echo("DIFFERENT: this copy was edited after export; do not cite it as the export.")
+    else:
+        click.echo("DIFFERENT: the file is as exported, but the responses in the database "
+                   "changed since; export again for the current figures.")
+    sys.exit(1)

@@ -137,10 +137,15 @@ def format_number(value, event=None, digits: int | None = None) -> str:
 
 
 def format_pct(value, event=None, digits: int = 0) -> str:
-    """Format a 0–100 percentage through Babel (``67%``), or an en dash when there is none."""
+    """Format a 0–100 percentage through Babel (``67%``), or an en dash when there is none.
+
+    Rounded half up (62.5 → 63 %), as Excel shows the same cell: ``figures.round_half_up``.
+    """
+    from consult.results.figures import round_half_up
+
     if value is None:
         return "–"
-    text = babel_format_decimal(round(value, digits), format="#,##0" + ("." + "0" * digits if
+    text = babel_format_decimal(round_half_up(value, digits), format="#,##0" + ("." + "0" * digits if
                                 digits else ""), locale=get_locale())
     return localize_digits(text, event) + "%"
 

@@ -11,18 +11,21 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from consult.enums import StrEnum
+from consult.results.figures import round_half_up, share
 
 
 class Status(StrEnum):
     validated = "validated"
     contested = "contested"
     not_validated = "not_validated"
+    no_answers = "no_answers"  #: nobody has answered yet: not a finding, shown in neutral grey
 
 
 STATUS_LABELS = {
     Status.validated: _l("Validated"),
     Status.contested: _l("Contested"),
     Status.not_validated: _l("Not validated"),
+    Status.no_answers: _l("No answers yet"),
 }
 
 
@@ -53,7 +56,7 @@ class GroupAgreement:
 
     @property
     def pct_agree(self) -> float | None:
-        return 100 * self.agree_n / self.opinion_n if self.opinion_n else None
+        return share(self.agree_n, self.opinion_n)
 
 
 @dataclass
@@ -75,6 +78,8 @@ class Consensus:
     def reason(self) -> str:
         """Why, in words, in the current language (sector labels too)."""
         t = self.thresholds
+        if self.status == Status.no_answers:
+            return str(_l("Nobody has answered yet."))
         if self.overall_pct is None:
             return str(_l("No answer with an opinion yet."))
         overall = self.overall_pct
@@ -89,12 +94,12 @@ class Consensus:
             problems.append(str(_l(
                 "%(high)s (%(high_pct)s) and %(low)s (%(low_pct)s) differ by %(spread)s points.",
                 high=high.label, high_pct=_pct(high.pct_agree), low=low.label,
-                low_pct=_pct(low.pct_agree), spread=f"{self.spread:.0f}")))
+                low_pct=_pct(low.pct_agree), spread=_points(self.spread))))
         if self.status == Status.validated:
             return str(_l(
                 "%(agree)s agree overall; every sector with enough answers is at or above "
                 "%(floor)s and they differ by less than %(spread)s points.",
-                agree=_pct(overall), floor=_pct(t.sector_floor_pct), spread=f"{t.spread_pct:.0f}"))
+                agree=_pct(overall), floor=_pct(t.sector_floor_pct), spread=_points(t.spread_pct)))
         if self.status == Status.contested:
             return " ".join(problems)
         if overall < t.contest_pct:
@@ -108,14 +113,22 @@ class Consensus:
         return " ".join(problems)
 
 
+def _points(value: float) -> str:
+    return f"{round_half_up(value):.0f}"
+
+
 def _pct(value: float) -> str:
-    return f"{value:.0f}%"
+    return f"{_points(value)}%"
 
 
 def consensus(opinion_n: int, agree_n: int, sectors: list[GroupAgreement],
-              t: Thresholds) -> Consensus:
-    """Decide validated / contested / not validated (``reason`` says why, in words)."""
-    overall = 100 * agree_n / opinion_n if opinion_n else None
+              t: Thresholds, n: int | None = None) -> Consensus:
+    """Decide validated / contested / not validated (``reason`` says why, in words).
+
+    ``n`` counts every answer, "no opinion" included: with none at all the status is
+    "no answers yet" (not a finding); answers all "no opinion" are "not validated".
+    """
+    overall = share(agree_n, opinion_n)
     eligible = [s for s in sectors if s.opinion_n >= t.min_sector_n]
     balanced = (sum(s.pct_agree for s in eligible) / len(eligible)) if eligible else None
     spread, pair = 0.0, None
@@ -125,6 +138,8 @@ def consensus(opinion_n: int, agree_n: int, sectors: list[GroupAgreement],
         spread, pair = high.pct_agree - low.pct_agree, (high, low)
     below = [s for s in eligible if s.pct_agree < t.sector_floor_pct]
     result = Consensus(Status.not_validated, overall, balanced, spread, t, eligible, below, pair)
+    if not (opinion_n if n is None else n):
+        result.status = Status.no_answers
     if overall is None:
         return result
     problems = bool(below) or result.wide

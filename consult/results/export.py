@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from collections.abc import Iterator
@@ -37,6 +36,43 @@ def clean(text: str | None) -> str:
     return _CONTROL.sub("", text) if text else ""
 
 
+def _canonical_field(value) -> str:
+    """One field of a checksum line, the same whether read from the database or the workbook.
+
+    Line breaks are ``\n`` (a browser sends ``\r\n``, a workbook keeps ``\n``), times are
+    to the second (as the Responses sheet shows them), a flag is 1 or 0, nothing is "", a
+    fraction has 12 significant digits.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="seconds")
+    if isinstance(value, float):
+        # 12 significant digits: the same whether Python, Excel or LibreOffice wrote the number.
+        return format(value, ".12g")
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return str(value)
+
+
+def canonical_line(fields) -> str:
+    """One line of the checksum from the fields of ``RawRow.CHECKSUM_FIELDS``, in that order."""
+    return "\x1f".join(_canonical_field(value) for value in fields)
+
+
+def sheet_line(values) -> str | None:
+    """One row of a figures sheet as a checksum line (None for an empty row).
+
+    Empty cells at the end do not count: a spreadsheet program may drop or pad them.
+    """
+    fields = [_canonical_field(value) for value in values]
+    while fields and fields[-1] == "":
+        fields.pop()
+    return "\x1f".join(fields) if fields else None
+
+
 @dataclass
 class RawRow:
     response_id: int
@@ -48,18 +84,27 @@ class RawRow:
     item_id: int
     item_code: str
     kind: str
-    value: str  #: the stored code: 1–5/0, 1–3, option codes (ranking in order), or the text
+    #: the stored answer: 1–5/0 or 1–3 as a number; option codes (ranking in order) or the text
+    value: int | str
     comment: str
     comment_hidden: bool
     source: str
     created_at: datetime
     updated_at: datetime
 
+    #: What the checksum covers: every stored fact of the response that the Responses sheet
+    #: carries in a form that does not depend on the export's language (so a copy can be
+    #: checked against its own sheet and against the database).
+    CHECKSUM_FIELDS = ("response_id", "participant", "sector_id", "gender", "round_position",
+                       "item_id", "item_code", "kind", "value", "comment", "comment_hidden",
+                       "source", "created_at", "updated_at")
+
     def canonical(self) -> str:
-        """One line of the checksum: every stored fact of the response, fixed order."""
-        return "\x1f".join(str(x) for x in (
-            self.response_id, self.participant, self.item_code, self.value, self.comment,
-            self.source, self.updated_at.isoformat()))
+        """One line of the checksum: the fields of ``CHECKSUM_FIELDS``, fixed order."""
+        return canonical_line((self.response_id, self.participant, self.sector_id, self.gender,
+                               self.round_position, self.item_id, self.item_code, self.kind,
+                               self.value, self.comment, self.comment_hidden, self.source,
+                               self.created_at, self.updated_at))
 
 
 def raw_rows(filters: Filters) -> Iterator[RawRow]:
@@ -95,19 +140,10 @@ def raw_rows(filters: Filters) -> Iterator[RawRow]:
         elif picked:
             stored = (">" if kind == ItemKind.ranking else ";").join(picked)
         else:
-            stored = "" if value is None else str(value)
+            stored = "" if value is None else value
         yield RawRow(rid, code, sector_id, gender, clean(organisation), round_pos, item_id,
                      item_code, kind, stored, clean(comment), hidden_at is not None, source,
                      created, updated)
-
-
-def checksum(rows) -> str:
-    """SHA-256 over the canonical lines of the raw responses."""
-    digest = hashlib.sha256()
-    for row in rows:
-        digest.update(row.canonical().encode("utf-8"))
-        digest.update(b"\n")
-    return digest.hexdigest()
 
 
 def scale_labels(lang: str) -> dict[str, dict[int, str]]:
@@ -126,7 +162,7 @@ def value_label(row: RawRow, options: dict[int, dict[str, ItemOption]], lang: st
 
     scale = scales.get(row.kind)
     if scale is not None:
-        return scale.get(int(row.value), row.value) if row.value != "" else ""
+        return scale.get(row.value, str(row.value)) if row.value != "" else ""
     if row.kind in (ItemKind.choice, ItemKind.multi, ItemKind.ranking):
         by_code = options.get(row.item_id, {})
         sep = " > " if row.kind == ItemKind.ranking else "; "
@@ -167,7 +203,8 @@ def csv_chunks(event: Event, filters: Filters, lang: str = "en") -> Iterator[str
         writer.writerow([
             row.participant, sectors.get(row.sector_id, ""), row.gender or "",
             neutralise(row.organisation), row.round_position or "", row.item_id, row.item_code,
-            row.kind, neutralise(row.value), neutralise(value_label(row, options, lang, scales)),
+            row.kind, row.value if row.value.__class__ is int else neutralise(row.value),
+            neutralise(value_label(row, options, lang, scales)),
             neutralise(row.comment), "yes" if row.comment_hidden else "", row.source,
             row.created_at.isoformat(timespec="seconds"), row.updated_at.isoformat(timespec="seconds"),
         ])

@@ -36,6 +36,15 @@ class FilterForm(FlaskForm):
         self.source.choices = [SelectChoice("", _l("All"))] + [
             SelectChoice(s.value, label) for s, label in SOURCE_LABELS.items()]
 
+    def in_force(self) -> list[tuple[str, str]]:
+        """(filter label, chosen value) of each filter that narrows the figures."""
+        chosen = []
+        for field in (self.round, self.section, self.sector, self.gender, self.source):
+            labels = {value: label for value, label, *_ in field.iter_choices()}
+            if field.data not in (0, "", None) and field.data in labels:
+                chosen.append((str(field.label.text), str(labels[field.data])))
+        return chosen
+
     def filters(self, event_id: int) -> Filters:
         """The filters chosen; anything invalid counts as "all"."""
         def pick(field, empty):

@@ -1,8 +1,8 @@
 """Aggregation in SQL (GROUP BY), returning plain rows and dicts.
 
-The console, the projector, the results pages, the CSV and the workbook all read their numbers
-from these functions, so every view shows the same figures. Each function runs a fixed number
-of queries, whatever the number of participants.
+The tallies are read through ``report.build_report`` (the one figures path of every surface);
+the turnout and participation counts directly. Each function runs a fixed number of queries,
+whatever the number of participants.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, fields
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 
 from consult.agenda.models import Item, Round
 from consult.extensions import db
@@ -102,35 +102,59 @@ def option_counts(filters: Filters, by: str | None = None) -> dict[tuple, dict[i
     return counts
 
 
-def rank_counts(filters: Filters) -> dict[int, dict[tuple[int, int], int]]:
-    """Count (option, place) pairs of ranking answers: {item_id: {(option_id, rank): n}}."""
-    stmt = filters.apply(
-        select(Response.item_id, ResponseChoice.option_id, ResponseChoice.rank, func.count())
+def borda_points(filters: Filters, by: str | None = None) -> dict[tuple, dict[int, int]]:
+    """Modified Borda points per option of ranking answers: {(item_id, *group): {option_id: points}}.
+
+    A participant who ranked m options gives the option in place p m − p + 1 points
+    (DESIGN.md section 4), so ranking fewer options never gains one more weight.
+    """
+    group = GROUPS[by]
+    ranked = filters.apply(  # m: how many options each answer ranked
+        select(ResponseChoice.response_id, func.count().label("m"))
+        .select_from(Response)
         .join(ResponseChoice, ResponseChoice.response_id == Response.id)
         .where(ResponseChoice.rank.is_not(None))
-        .group_by(Response.item_id, ResponseChoice.option_id, ResponseChoice.rank)
+        .group_by(ResponseChoice.response_id)).subquery()
+    points = ranked.c.m - ResponseChoice.rank + 1
+    stmt = filters.apply(
+        select(Response.item_id, *group, ResponseChoice.option_id,
+               func.sum(case((points > 0, points), else_=0)))
+        .join(ResponseChoice, ResponseChoice.response_id == Response.id)
+        .join(ranked, ranked.c.response_id == Response.id)
+        .where(ResponseChoice.rank.is_not(None))
+        .group_by(Response.item_id, *group, ResponseChoice.option_id)
     )
-    counts: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
-    for item_id, option_id, rank, n in db.session.execute(stmt):
-        counts[item_id][(option_id, rank)] = n
-    return counts
+    result: dict[tuple, dict[int, int]] = defaultdict(dict)
+    for *key, option_id, total in db.session.execute(stmt):
+        result[tuple(_plain(k) for k in key)][option_id] = int(total)
+    return result
 
 
-def borda_points(ranks: dict[tuple[int, int], int], places: int) -> dict[int, int]:
-    """Borda points per option: a place p of k earns k − p + 1."""
-    points: dict[int, int] = defaultdict(int)
-    for (option_id, rank), n in ranks.items():
-        points[option_id] += max(places - rank + 1, 0) * n
-    return dict(points)
+def text_answers(filters: Filters) -> list:
+    """Open-text answers with the sector and gender they were given in, agenda then answer order."""
+    stmt = filters.apply(
+        select(Response.id, Item.code, Response.sector_id, Response.gender, Response.source,
+               Response.text_value, Response.updated_at)
+        .where(Response.text_value.is_not(None), Response.text_value != "")
+    ).order_by(Item.section_id, Item.position, Response.id)
+    return db.session.execute(stmt).all()
 
 
-def joined_by_group(event_id: int) -> list[tuple[int | None, str | None, int]]:
-    """Participants with a profile, as (sector_id, gender, count)."""
-    return [(s, _plain(g), n) for s, g, n in db.session.execute(
-        select(Participant.sector_id, Participant.gender, func.count())
-        .where(Participant.event_id == event_id, Participant.profile_completed_at.is_not(None))
-        .group_by(Participant.sector_id, Participant.gender)
-    )]
+def joined_by_group(event_id: int, filters: Filters | None = None
+                    ) -> list[tuple[int | None, str | None, int]]:
+    """Participants with a profile, as (sector_id, gender, count); narrowed by ``filters``."""
+    stmt = (select(Participant.sector_id, Participant.gender, func.count())
+            .where(Participant.event_id == event_id,
+                   Participant.profile_completed_at.is_not(None))
+            .group_by(Participant.sector_id, Participant.gender))
+    if filters is not None:
+        if filters.sector_id is not None:
+            stmt = stmt.where(Participant.sector_id == filters.sector_id)
+        if filters.gender is not None:
+            stmt = stmt.where(Participant.gender == filters.gender)
+        if filters.source is not None:
+            stmt = stmt.where(Participant.source == filters.source)
+    return [(s, _plain(g), n) for s, g, n in db.session.execute(stmt)]
 
 
 def responded_by_group(round_id: int) -> list[tuple[int | None, str | None, int]]:
@@ -143,14 +167,20 @@ def responded_by_group(round_id: int) -> list[tuple[int | None, str | None, int]
     )]
 
 
-def responded_by_round(event_id: int) -> list[tuple[int, int | None, str | None, int]]:
-    """Participants who answered in each round: (round_id, sector_id, gender, count)."""
-    return [(r, s, _plain(g), n) for r, s, g, n in db.session.execute(
+def responded_by_round(event_id: int, filters: Filters | None = None
+                       ) -> list[tuple[int, int | None, str | None, int]]:
+    """Participants who answered in each round: (round_id, sector_id, gender, count).
+
+    With ``filters``, only the answers they let through count (sector, gender, source, round,
+    section).
+    """
+    filters = filters or Filters(event_id=event_id)
+    return [(r, s, _plain(g), n) for r, s, g, n in db.session.execute(filters.apply(
         select(Response.round_id, Response.sector_id, Response.gender,
                func.count(func.distinct(Response.participant_id)))
         .join(Round, Round.id == Response.round_id).where(Round.event_id == event_id)
         .group_by(Response.round_id, Response.sector_id, Response.gender)
-    )]
+    ))]
 
 
 def joined_count(event_id: int) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections import defaultdict
+from dataclasses import replace
 
 from flask import (
     Blueprint,
@@ -19,18 +19,19 @@ from sqlalchemy import select
 from consult.access import event_or_404, item_or_404, roles_required
 from consult.accounts.models import Role
 from consult.accounts.operations import record
-from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Round, Section
+from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, ItemKind, Round, Section
 from consult.events.models import Event
 from consult.extensions import db
 from consult.participants.models import GENDER_LABELS
 from consult.results import queries
 from consult.results.consensus import STATUS_LABELS
 from consult.results.export import comment_rows, csv_chunks, export_filename
-from consult.results.figures import group_table
+from consult.results.figures import round_half_up, suppressed_text
 from consult.results.forms import SOURCE_LABELS, FilterForm
 from consult.results.labels import COLUMNS
-from consult.results.report import GENDERS, build_report
+from consult.results.report import GENDERS, build_report, participation
 from consult.results.workbook import EXPORT_LANGS, write_workbook
+from consult.timeutil import utcnow
 
 bp = Blueprint("results", __name__, url_prefix="/staff/events/<int:event_id>")
 
@@ -48,10 +49,24 @@ def _filter_form(event: Event) -> FilterForm:
     return form
 
 
-def _labels() -> dict:
+def _labels(form: FilterForm | None = None) -> dict:
     return {"cols": COLUMNS, "status_labels": STATUS_LABELS, "gender_labels": GENDER_LABELS, "genders": GENDERS,
             "agreement_scale": AGREEMENT_SCALE, "priority_scale": PRIORITY_SCALE,
-            "source_labels": SOURCE_LABELS}
+            "source_labels": SOURCE_LABELS,
+            "filters_in_force": form.in_force() if form is not None else [],
+            "printed_at": utcnow()}
+
+
+@bp.app_template_global("suppressed_text")
+def suppressed_text_global(shares, min_cell: int) -> str | None:
+    """The words of a cell that is not shown (figures.suppressed_text), for every template."""
+    return suppressed_text(shares, min_cell)
+
+
+@bp.app_template_global("round_half_up")
+def round_half_up_global(value, digits: int = 0):
+    """The one rounding rule (half up), for templates."""
+    return round_half_up(value, digits)
 
 
 @bp.get("/results")
@@ -60,23 +75,11 @@ def summary(event_id: int):
     """Show every item with its figures, status and reason, under the chosen filters."""
     event = event_or_404(event_id)
     form = _filter_form(event)
-    report = build_report(event, form.filters(event.id))
+    filters = form.filters(event.id)
+    report = build_report(event, filters)
     return render_template("results/results_summary.html", event=event, form=form,
-                           report=report, participation=participation_table(event),
-                           **_labels())
-
-
-def participation_table(event: Event) -> dict:
-    """Joined, and responded per round, by sector (rows) and gender (columns)."""
-    rounds = db.session.scalars(select(Round).where(Round.event_id == event.id)
-                                .order_by(Round.position)).all()
-    sector_ids = [s.id for s in event.sectors]
-    by_round = defaultdict(list)
-    for round_id, *row in queries.responded_by_round(event.id):
-        by_round[round_id].append(row)
-    return {"rounds": rounds,
-            "joined": group_table(queries.joined_by_group(event.id), sector_ids, GENDERS),
-            "responded": {r.id: group_table(by_round[r.id], sector_ids, GENDERS) for r in rounds}}
+                           report=report, participation=participation(event, filters),
+                           **_labels(form))
 
 
 @bp.get("/results/items/<int:item_id>")
@@ -86,13 +89,13 @@ def item_detail(event_id: int, item_id: int):
     event = event_or_404(event_id)
     item = item_or_404(event, item_id)
     form = _filter_form(event)
-    filters = form.filters(event.id)
-    report = build_report(event, filters.__class__(**{**filters.__dict__, "item_ids": (item.id,)}))
+    filters = replace(form.filters(event.id), item_ids=(item.id,))
+    report = build_report(event, filters)
     result = report.by_id(item.id)
-    comments = comment_rows(filters.__class__(**{**filters.__dict__, "item_ids": (item.id,)}),
-                            include_hidden=True)
+    comments = comment_rows(filters, include_hidden=True)
+    texts = queries.text_answers(filters) if item.kind == ItemKind.text else []
     return render_template("results/results_item.html", event=event, form=form, result=result,
-                           report=report, comments=comments, **_labels())
+                           report=report, comments=comments, texts=texts, **_labels(form))
 
 
 @bp.get("/comments")
@@ -103,7 +106,7 @@ def comments(event_id: int):
     form = _filter_form(event)
     rows = comment_rows(form.filters(event.id), include_hidden=True)
     return render_template("results/results_comments.html", event=event, form=form, rows=rows,
-                           **_labels())
+                           **_labels(form))
 
 
 def _export_lang() -> str:

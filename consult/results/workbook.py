@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -24,7 +25,7 @@ from consult.events.models import Event
 from consult.i18n import tr_text
 from consult.participants.models import GENDER_LABELS
 from consult.results import queries
-from consult.results.consensus import STATUS_LABELS
+from consult.results.consensus import STATUS_LABELS, Status
 from consult.results.export import (
     clean,
     comment_rows,
@@ -32,11 +33,13 @@ from consult.results.export import (
     raw_rows,
     scale_labels,
     sector_labels,
+    sheet_line,
     value_label,
 )
+from consult.results.figures import round_half_up, suppressed_text
 from consult.results.forms import SOURCE_LABELS
 from consult.results.labels import COLUMNS
-from consult.results.report import GENDERS, ItemResult, build_report
+from consult.results.report import GENDERS, ItemResult, build_report, participation
 from consult.timeutil import utcnow
 
 EXPORT_LANGS = ("km", "en", "both")
@@ -46,13 +49,30 @@ FONT = Font(name=FONT_NAME, size=11)
 BOLD = Font(name=FONT_NAME, size=11, bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+LEFT_WRAP = Alignment(wrap_text=True, vertical="top", horizontal="left")
 PCT = "0%"
-SMALL_CELL = "n < {n}"
+#: A cell not shown as a percentage (too few answers, none with an opinion): grey, as on the page.
+MUTED_FILL = PatternFill("solid", fgColor="E7E6E6")
+MUTED = Font(name=FONT_NAME, size=11, italic=True, color="595959")
+#: The heat map of % agree: red at 0 %, amber at 50 %, green at 100 % (fixed, so two workbooks
+#: compare by colour).
+HEAT_MAP = ColorScaleRule(start_type="num", start_value=0, start_color="F8696B",
+                          mid_type="num", mid_value=0.5, mid_color="FFEB84",
+                          end_type="num", end_value=1, end_color="63BE7B")
+STATUS_FILLS = {Status.validated: PatternFill("solid", fgColor="C6EFCE"),
+                Status.contested: PatternFill("solid", fgColor="FFEB9C"),
+                Status.not_validated: PatternFill("solid", fgColor="FFC7CE"),
+                Status.no_answers: MUTED_FILL}
 #: Row height (points) that fits Khmer stacked subscripts in an 11-point font.
 ROW_HEIGHT = 24
+#: Height (points) of each further line of wrapped text.
+LINE_HEIGHT = 18
+ABOUT_WIDTHS = (44, 100)
 
 SHEETS = [
-    ("about", _l("About")), ("summary", _l("Summary")), ("by_sector", _l("By sector")),
+    ("about", _l("About")), ("summary", _l("Summary")), ("rankings", _l("Rankings")),
+    ("by_sector", _l("By sector")),
     ("by_gender", _l("By gender")), ("distribution", _l("Distribution")),
     ("comments", _l("Comments")), ("participation", _l("Participation")),
     ("responses", _l("Responses")), ("codebook", _l("Codebook")),
@@ -75,22 +95,72 @@ DEFINITIONS = [
        "eligible sector below the floor or a spread at or above the spread threshold."),
     _l("Not validated: every other case, including an item with no answer with an opinion."),
     _l("Small cells: a group with fewer answers than the small-cell minimum is shown as "
-       "“n < 3”, never as a percentage, so small groups stay anonymous."),
-    _l("Priority score: mean points of the answers (high 3, medium 2, low 1)."),
-    _l("Ranking: an option in place p of k earns k − p + 1 points (Borda count)."),
+       "“n < 3”, never as a percentage, so small groups stay anonymous; a group whose answers "
+       "are all “no opinion” reads “no opinion given”, a group with none “no answers”."),
+    _l("Rounding: percentages are kept unrounded in the cells and shown rounded half up "
+       "(62.5% shows as 63%), as Excel and LibreOffice show them and as the results pages do; "
+       "means and scores are rounded half up to two decimals. Thresholds compare unrounded "
+       "values."),
+    _l("Priority score: mean points of the answers (high 3, medium 2, low 1); the Rankings "
+       "sheet orders priority items by score, overall and sector by sector."),
+    _l("Ranking (modified Borda count): a participant who ranked m options gives the option in "
+       "place p m − p + 1 points, so ranking fewer options never gives an option more weight; "
+       "options are ordered by their total points."),
 ]
+
+#: The About sheet's rows, in order. ``verify`` reads the join code, the filters and the two
+#: checksums by their row number (``ABOUT_ROW``): keep the rows up to ``checksum`` where they
+#: are (workbooks already cited carry them there) and add new ones after it.
+ABOUT_KEYS = ["event", "join_code", "exported_at", "filters", "responses", "validate_pct",
+              "sector_floor_pct", "contest_pct", "spread_pct", "min_sector_n", "min_cell",
+              "checksum", "figures_checksum", "check"]
+ABOUT_ROW = {key: number for number, key in enumerate(ABOUT_KEYS, start=1)}
+
+#: The Responses sheet's columns, in order. ``verify`` recomputes the checksum from the
+#: columns named in ``RawRow.CHECKSUM_FIELDS`` (by position, so a later translation of a
+#: header does not matter).
+RESPONSE_COLUMNS = [
+    ("response_id", _l("Response id")), ("participant", _l("Participant")),
+    ("sector_id", _l("Sector id")), ("sector", _l("Sector")), ("gender", _l("Gender")),
+    ("organisation", _l("Organisation")), ("round_position", _l("Round")),
+    ("item_id", _l("Item id")), ("item_code", _l("Code")), ("kind", _l("Kind")),
+    ("value", _l("Value")), ("answer", _l("Answer")), ("comment", _l("Comment")),
+    ("comment_hidden", _l("Comment hidden")), ("source", _l("Source")),
+    ("created_at", _l("Answered at (UTC)")), ("updated_at", _l("Changed at (UTC)")),
+]
+RESPONSE_WIDTHS = [10, 12, 8, 28, 12, 24, 7, 8, 9, 11, 10, 30, 50, 9, 8, 19, 19]
+#: Report progress on the Responses sheet every so many rows.
+PROGRESS_EVERY = 1000
+
+
+class Book:
+    """A write-only workbook, and the running checksum of the figures sheets written to it."""
+
+    def __init__(self):
+        self.wb = Workbook(write_only=True)
+        _khmer_default_font(self.wb)
+        #: Every row of every sheet but About and Responses (which has its own checksum).
+        self.figures = hashlib.sha256()
+
+    def create_sheet(self, title: str):
+        return self.wb.create_sheet(title=title[:31])
 
 
 class Sheet:
     """A write-only worksheet with our conventions: header row, fonts, widths, filters."""
 
-    def __init__(self, wb: Workbook, title: str, headers: list[str], widths: list[int],
-                 freeze: str = "A2", styled: bool = True):
-        self.ws = wb.create_sheet(title=title[:31])
+    def __init__(self, book: Book, title: str, headers: list[str], widths: list[int],
+                 freeze: str = "A2", styled: bool = True, checked: bool = True,
+                 header_lines: int = 2):
+        self.ws = book.create_sheet(title)
+        self.header_lines = header_lines
+        #: The figures checksum this sheet's rows go into (None: the Responses sheet).
+        self.digest = book.figures if checked else None
         #: Styled sheets wrap text in every cell; plain ones (the long raw sheets) write bare
         #: values in the workbook's default font, which is already Khmer-capable: 2–3× faster.
         self.styled = styled
         self.columns = len(headers)
+        self.widths = widths
         for index, width in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
         self.ws.freeze_panes = freeze
@@ -100,21 +170,24 @@ class Sheet:
             self.ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}1048576"
 
     def header(self, headers):
+        self._check(headers)
         cells = []
         for text in headers:
             cell = WriteOnlyCell(self.ws, value=text)
             cell.font, cell.fill, cell.alignment = BOLD, HEADER_FILL, WRAP
             cells.append(cell)
-        self.ws.row_dimensions[self.rows + 1].height = ROW_HEIGHT * 2
+        self.ws.row_dimensions[self.rows + 1].height = ROW_HEIGHT * self.header_lines
         self.ws.append(cells)
         self.rows += 1
 
-    def row(self, values, formats=None):
+    def row(self, values, formats=None, muted=(), fills=None):
         """Append a row; text is always text, never a formula, whatever it starts with.
 
-        ``formats`` (number formats by column) are for styled sheets; on plain sheets dates
-        take openpyxl's own date format.
+        ``formats`` (number formats by column), ``muted`` (columns of a cell not shown: grey)
+        and ``fills`` (background by column) are for styled sheets; on plain sheets dates take
+        openpyxl's own date format.
         """
+        self._check(values)
         if not self.styled:
             # Empty text is written as no cell at all: the long raw sheets are mostly blanks.
             # (Inline, not a call per cell: this runs for every cell of 100,000-row sheets.)
@@ -129,11 +202,28 @@ class Sheet:
             if isinstance(value, str):
                 cell.alignment = WRAP
                 cell.data_type = "s"  # never a formula, whatever the text starts with
+            else:
+                cell.alignment = TOP  # level with the first line of wrapped text beside it
             if formats and formats.get(index):
                 cell.number_format = formats[index]
+            if index in muted:
+                cell.font, cell.fill = MUTED, MUTED_FILL
+            elif fills and index in fills:
+                cell.fill = fills[index]
             cells.append(cell)
+        # Spreadsheet programs do not grow a row for wrapped text written by a program.
+        lines = max((_lines(v, self.widths[i]) for i, v in enumerate(values)
+                     if i < len(self.widths)), default=1)
+        if lines > 1:
+            self.ws.row_dimensions[self.rows + 1].height = lines * LINE_HEIGHT
         self.ws.append(cells)
         self.rows += 1
+
+    def _check(self, values) -> None:
+        if self.digest is not None:
+            line = sheet_line(values)
+            if line is not None:
+                self.digest.update(line.encode("utf-8") + b"\n")
 
     def _text(self, value: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws, value=value)
@@ -195,71 +285,99 @@ def _pct(value):
     return None if value is None else value / 100
 
 
-def _share(cell, key, min_cell):
-    """A percentage (as a fraction) or the small-cell marker."""
+def _hidden(cell, min_cell, t) -> str | None:
+    """Why a cell is not shown ("n < 3", "no opinion given", "no answers"), or None."""
+    if cell.shares is None or not cell.shares.suppressed:
+        return None
+    return t.each(lambda: suppressed_text(cell.shares, min_cell))
+
+
+def _share(cell, key, min_cell, t):
+    """A percentage (as a fraction), or the words of a suppressed cell (the page's words)."""
     if cell.shares is None:
         return None
-    if cell.shares.suppressed:
-        return SMALL_CELL.format(n=min_cell) if cell.shares.base or cell.n else None
-    return _pct(cell.shares.pct.get(key))
+    return _hidden(cell, min_cell, t) or _pct(cell.shares.pct.get(key))
 
 
-def write_workbook(event: Event, filters: queries.Filters, lang: str, out: IO[bytes]) -> str:
-    """Write the workbook to ``out``; return the checksum of the raw responses it holds."""
+def write_workbook(event: Event, filters: queries.Filters, lang: str, out: IO[bytes],
+                   progress=None) -> str:
+    """Write the workbook to ``out``; return the checksum of the raw responses it holds.
+
+    ``progress(n)``, if given, is called as the Responses sheet grows by ``n`` rows.
+    """
     t = Texts(lang)
     report = build_report(event, filters)
-    wb = Workbook(write_only=True)
-    _khmer_default_font(wb)
+    wb = Book()
     sheets = {key: t.sheet_name(title) for key, title in SHEETS}
     about = wb.create_sheet(sheets["about"])  # first, filled last (needs the checksum)
     _summary(wb, sheets["summary"], report, t)
+    _rankings(wb, sheets["rankings"], report, t)
     _by_group(wb, sheets["by_sector"], report, t, "sector")
     _by_group(wb, sheets["by_gender"], report, t, "gender")
     _distribution(wb, sheets["distribution"], report, t)
     _comments(wb, sheets["comments"], event, filters, t)
-    _participation(wb, sheets["participation"], event, t)
-    digest, count = _responses(wb, sheets["responses"], event, filters, t)
+    _participation(wb, sheets["participation"], event, filters, t)
+    digest, count = _responses(wb, sheets["responses"], event, filters, t, progress)
     _codebook(wb, sheets["codebook"], report, t)
-    _about(about, event, filters, report, t, digest, count)
-    wb.save(out)
+    _about(about, event, filters, report, t, digest, count, wb.figures.hexdigest())
+    wb.wb.save(out)
     return digest
 
 
-def _about(ws, event, filters, report, t, digest, count):
+def _about(ws, event, filters, report, t, digest, count, figures):
     from consult.i18n import format_dt
 
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 100
+    ws.column_dimensions["A"].width = ABOUT_WIDTHS[0]
+    ws.column_dimensions["B"].width = ABOUT_WIDTHS[1]
     th = report.thresholds
     with force_locale(t.data_lang):
         exported = format_dt(utcnow(), "yyyy-MM-dd HH:mm", event) + f" ({event.timezone})"
+    facts = {
+        "event": (t(_l("Event")), t.field(event, "title")),
+        "join_code": (t(_l("Join code")), event.join_code),
+        "exported_at": (t(_l("Exported at")), exported),
+        "filters": (t(_l("Filters")), json.dumps(filters.as_dict(), ensure_ascii=False)
+                    if filters.as_dict() else t(_l("None: every response"))),
+        "responses": (t(_l("Responses")), count),
+        "validate_pct": (t(_l("Validation threshold (agree %)")), th.validate_pct),
+        "sector_floor_pct": (t(_l("Sector floor (agree %)")), th.sector_floor_pct),
+        "contest_pct": (t(_l("Contest threshold (agree %)")), th.contest_pct),
+        "spread_pct": (t(_l("Spread threshold (points)")), th.spread_pct),
+        "min_sector_n": (t(_l("Minimum answers for an eligible sector")), th.min_sector_n),
+        "min_cell": (t(_l("Small-cell minimum")), event.min_cell),
+        "checksum": (t(_l("SHA-256 of the raw responses")), digest),
+        "figures_checksum": (t(_l("SHA-256 of the other sheets")), figures),
+        "check": (t(_l("Check")), "flask consult verify-export FILE"),
+    }
     rows = [
-        (t(_l("Event")), t.field(event, "title")),
-        (t(_l("Join code")), event.join_code),
-        (t(_l("Exported at")), exported),
-        (t(_l("Filters")), json.dumps(filters.as_dict(), ensure_ascii=False) if filters.as_dict()
-         else t(_l("None: every response"))),
-        (t(_l("Responses")), count),
-        (t(_l("Validation threshold (agree %)")), th.validate_pct),
-        (t(_l("Sector floor (agree %)")), th.sector_floor_pct),
-        (t(_l("Contest threshold (agree %)")), th.contest_pct),
-        (t(_l("Spread threshold (points)")), th.spread_pct),
-        (t(_l("Minimum answers for an eligible sector")), th.min_sector_n),
-        (t(_l("Small-cell minimum")), event.min_cell),
-        (t(_l("SHA-256 of the raw responses")), digest),
-        (t(_l("Check")), "flask consult verify-export FILE"),
+        *(facts[key] for key in ABOUT_KEYS),
         ("", ""),
         (t(_l("Definitions")), ""),
         *[("", t(d)) for d in DEFINITIONS],
     ]
-    for label, value in rows:
+    for number, (label, value) in enumerate(rows, start=1):
         a = WriteOnlyCell(ws, value=label)
-        a.font = BOLD
+        a.font, a.alignment = BOLD, WRAP
         b = WriteOnlyCell(ws, value=value)
-        b.font, b.alignment = FONT, WRAP
+        b.font, b.alignment = FONT, LEFT_WRAP
         if isinstance(value, str):
             b.data_type = "s"
+        # Spreadsheet programs do not grow a row for wrapped text written by a program.
+        lines = max(_lines(label, ABOUT_WIDTHS[0]), _lines(value, ABOUT_WIDTHS[1]))
+        if lines > 1:
+            ws.row_dimensions[number].height = lines * LINE_HEIGHT
         ws.append([a, b])
+
+
+def _lines(value, width: int) -> int:
+    """About how many lines ``value`` wraps to in a column ``width`` characters wide."""
+    if not isinstance(value, str) or not value:
+        return 1
+    # A Khmer consonant with its subscripts and vowels takes about one character's width.
+    marks = sum(1 for c in value if "\u17b4" <= c <= "\u17d3" and c != "\u17d2")
+    subscripts = value.count("\u17d2") * 2
+    length = len(value) - marks - subscripts
+    return max(1, -(-length // max(width - 4, 1)))
 
 
 def _item_label(result: ItemResult, t) -> str:
@@ -275,8 +393,8 @@ def _summary(wb, title, report, t):
                t(_l("Mean")), t(COLUMNS["agree"]), t(COLUMNS["neutral"]), t(COLUMNS["disagree"]),
                t(_l("Sector-balanced agreement")), t(_l("Spread")), t(_l("Status")),
                t(_l("Reason")), t(_l("Priority score")), t(_l("Shift since the earlier round"))]
-    sheet = Sheet(wb, title, headers, [22, 10, 60, 12, 7, 8, 10, 10, 10, 14, 9, 16, 60, 10, 12],
-                  freeze="D2")
+    sheet = Sheet(wb, title, headers, [22, 10, 60, 12, 7, 8, 10, 10, 10, 14, 9, 22, 60, 10, 12],
+                  freeze="D2", header_lines=4 if t.lang == "both" else 3)
     min_cell = report.event.min_cell
     pct = {6: PCT, 7: PCT, 8: PCT, 9: PCT, 14: "+0%;-0%;0%"}
     agreement_rows = []
@@ -285,17 +403,18 @@ def _summary(wb, title, report, t):
         c = result.consensus
         status = t(STATUS_LABELS[c.status]) if c else None
         reason = t.each(lambda c=c: c.reason) if c else None
-        sheet.row([
+        values = [
             clean(t.field(result.section, "title")), result.item.code, _item_label(result, t),
             _kind_label(result.item.kind), overall.n,
-            round(overall.mean, 2) if overall.mean is not None else None,
-            _share(overall, "agree", min_cell) if result.item.kind == ItemKind.agreement else None,
-            _share(overall, "neutral", min_cell) if result.item.kind == ItemKind.agreement else None,
-            _share(overall, "disagree", min_cell) if result.item.kind == ItemKind.agreement else None,
-            _pct(c.balanced_pct) if c else None, round(c.spread, 1) if c else None,
-            status, reason, round(overall.score, 2) if overall.score is not None else None,
-            _pct(result.follow_shift),
-        ], formats={**pct, 5: "0.00", 13: "0.00"})
+            round_half_up(overall.mean, 2),
+            *(_share(overall, key, min_cell, t) if result.item.kind == ItemKind.agreement
+              else None for key in ("agree", "neutral", "disagree")),
+            _pct(c.balanced_pct) if c else None, round_half_up(c.spread, 1) if c else None,
+            status, reason, round_half_up(overall.score, 2), _pct(result.follow_shift),
+        ]
+        sheet.row(values, formats={**pct, 5: "0.00", 13: "0.00"},
+                  muted={i for i in (6, 7, 8) if isinstance(values[i], str)},
+                  fills={11: STATUS_FILLS[c.status]} if c and c.status in STATUS_FILLS else None)
         if result.item.kind == ItemKind.agreement:
             agreement_rows.append(sheet.rows)
     if agreement_rows:
@@ -316,7 +435,58 @@ def _summary(wb, title, report, t):
         sheet.ws.add_chart(chart, "Q2")
 
 
+def _places(values: list) -> list[int]:
+    """Competition places of values sorted best first: equal values share a place (1, 2, 2, 4)."""
+    places = []
+    for index, value in enumerate(values):
+        places.append(places[-1] if index and value == values[index - 1] else index + 1)
+    return places
+
+
+def _rankings(wb, title, report, t):
+    """Priority items by score and ranking options by points, overall and sector by sector."""
+    event = report.event
+    headers = [t(_l("Ranked list")), t(_l("Sector")), t(_l("Place")), t(_l("Code")),
+               t(_l("Item")), t(_l("Option")), t(_l("Priority score")), t(_l("Points")), "n"]
+    sheet = Sheet(wb, title, headers, [24, 30, 7, 10, 60, 30, 12, 12, 7], freeze="C2",
+                  header_lines=3 if t.lang == "both" else 2)
+    formats = {6: "0.00", 7: "0"}
+    groups = [(None, t(_l("All sectors")))] + [(s.id, clean(t.field(s, "label")))
+                                                for s in event.sectors]
+    by_score = t(_l("Priority items by score"))
+    for sector_id, group in groups:
+        ranked = report.priority_ranking(sector_id)
+        shown = [r for r in ranked if _hidden(r.cell(sector_id), event.min_cell, t) is None
+                 and r.cell(sector_id).score is not None]
+        places = _places([r.cell(sector_id).score for r in shown])
+        for index, result in enumerate(ranked):
+            cell = result.cell(sector_id)
+            hidden = _hidden(cell, event.min_cell, t)
+            score = hidden or round_half_up(cell.score, 2)
+            sheet.row([by_score, group, places[index] if index < len(shown) else None,
+                       result.item.code, _item_label(result, t), None, score, None, cell.n],
+                      formats=formats, muted={6} if hidden else ())
+    by_points = t(_l("Ranking options by points"))
+    for result in report.items:
+        if result.item.kind != ItemKind.ranking:
+            continue
+        for sector_id, group in groups:
+            cell = result.cell(sector_id)
+            hidden = _hidden(cell, event.min_cell, t)
+            if hidden:
+                sheet.row([by_points, group, None, result.item.code, _item_label(result, t),
+                           None, None, hidden, cell.n], formats=formats, muted={7})
+                continue
+            ranked = result.ranked_options(sector_id)
+            places = _places([points for _, points in ranked])
+            for place, (option, points) in zip(places, ranked, strict=True):
+                sheet.row([by_points, group, place, result.item.code, _item_label(result, t),
+                           clean(t.field(option, "label")), None, points, cell.n],
+                          formats=formats)
+
+
 def _by_group(wb, title, report, t, by):
+    """Items × groups: % agree and n per group; by sector a heat map with each item's status."""
     event = report.event
     if by == "sector":
         groups = [(s.id, clean(t.field(s, "label"))) for s in event.sectors]
@@ -324,20 +494,40 @@ def _by_group(wb, title, report, t, by):
         groups = [(g, t(GENDER_LABELS[g])) for g in GENDERS]
     headers = [t(_l("Code")), t(_l("Item")), t(_l("Kind"))]
     widths = [10, 60, 12]
+    if by == "sector":
+        headers.append(t(_l("Status")))
+        widths.append(22)
+    first = len(headers)  # the first group's % agree column (0-based)
     for _, label in groups:
-        headers += [f"{label}: {t(COLUMNS['agree'])}", f"{label}: n"]
-        widths += [14, 7]
-    sheet = Sheet(wb, title, headers, widths, freeze="C2")
-    formats = {3 + 2 * i: PCT for i in range(len(groups))}
+        # The group's name heads its % column; its n column follows it, headed "n" alone.
+        headers += [f"{label}: {t(COLUMNS['agree'])}", "n"]
+        widths += [18, 7]
+    sheet = Sheet(wb, title, headers, widths, freeze=f"{get_column_letter(first + 1)}2",
+                  header_lines=5 if t.lang == "both" else 4)
+    formats = {first + 2 * i: PCT for i in range(len(groups))}
     for result in report.items:
         cells = result.by_sector if by == "sector" else result.by_gender
         values = [result.item.code, _item_label(result, t), _kind_label(result.item.kind)]
+        fills = {}
+        if by == "sector":
+            c = result.consensus
+            values.append(t(STATUS_LABELS[c.status]) if c else None)
+            if c and c.status in STATUS_FILLS:
+                fills[3] = STATUS_FILLS[c.status]
+        muted = set()
         for key, _ in groups:
             cell = cells[key]
-            share = (_share(cell, "agree", event.min_cell)
+            share = (_share(cell, "agree", event.min_cell, t)
                      if result.item.kind == ItemKind.agreement else None)
+            if isinstance(share, str):
+                muted.add(len(values))
             values += [share, cell.n]
-        sheet.row(values, formats=formats)
+        sheet.row(values, formats=formats, muted=muted, fills=fills)
+    if by == "sector" and groups and sheet.rows > 1:
+        ranges = " ".join(f"{get_column_letter(first + 1 + 2 * i)}2:"
+                          f"{get_column_letter(first + 1 + 2 * i)}{sheet.rows}"
+                          for i in range(len(groups)))
+        sheet.ws.conditional_formatting.add(ranges, HEAT_MAP)
 
 
 def _distribution(wb, title, report, t):
@@ -379,34 +569,27 @@ def _comments(wb, title, event, filters, t):
                    locale or "", sources.get(source, source), clean(comment)])
 
 
-def _participation(wb, title, event, t):
-    from sqlalchemy import select
-
-    from consult.agenda.models import Round
-    from consult.extensions import db
-
+def _participation(wb, title, event, filters, t):
+    """Joined and responded per round × sector × gender, narrowed by the sector/gender filters."""
     headers = [t(_l("Round")), t(_l("Sector")), t(_l("Gender")), t(_l("Joined")),
                t(_l("Responded"))]
     sheet = Sheet(wb, title, headers, [40, 34, 18, 10, 12], styled=False)
-    joined = {(s, g): n for s, g, n in queries.joined_by_group(event.id)}
-    responded = {(r, s, g): n for r, s, g, n in queries.responded_by_round(event.id)}
-    rounds = db.session.scalars(select(Round).where(Round.event_id == event.id)
-                                .order_by(Round.position)).all()
-    for round_ in rounds:
-        for sector in event.sectors:
-            for gender in GENDERS:
-                sheet.row([clean(t.field(round_, "title")), clean(t.field(sector, "label")),
-                           t(GENDER_LABELS[gender]), joined.get((sector.id, gender), 0),
-                           responded.get((round_.id, sector.id, gender), 0)])
+    table = participation(event, filters)
+    sectors = [(s.id, clean(t.field(s, "label"))) for s in event.sectors
+               if filters.sector_id in (None, s.id)]
+    genders = [(g, t(GENDER_LABELS[g])) for g in GENDERS if filters.gender in (None, g)]
+    for round_ in table["rounds"]:
+        responded = table["responded"].get(round_.id, {})
+        for sector_id, sector in sectors:
+            for gender, gender_label in genders:
+                sheet.row([clean(t.field(round_, "title")), sector, gender_label,
+                           table["joined"].get(sector_id, {}).get(gender, 0),
+                           responded.get(sector_id, {}).get(gender, 0)])
 
 
-def _responses(wb, title, event, filters, t):
-    headers = [t(_l("Participant")), t(_l("Sector")), t(_l("Gender")), t(_l("Organisation")),
-               t(_l("Round")), t(_l("Item id")), t(_l("Code")), t(_l("Kind")),
-               t(_l("Value")), t(_l("Answer")), t(_l("Comment")), t(_l("Comment hidden")),
-               t(_l("Source")), t(_l("Answered at (UTC)")), t(_l("Changed at (UTC)"))]
-    sheet = Sheet(wb, title, headers, [12, 28, 12, 24, 7, 8, 9, 11, 10, 30, 50, 9, 8, 19, 19],
-                  styled=False)
+def _responses(wb, title, event, filters, t, progress=None):
+    headers = [t(label) for _, label in RESPONSE_COLUMNS]
+    sheet = Sheet(wb, title, headers, RESPONSE_WIDTHS, styled=False, checked=False)
     sectors = sector_labels(event, t.data_lang)
     options = options_by_item(event)
     scales = scale_labels(t.data_lang)
@@ -416,11 +599,17 @@ def _responses(wb, title, event, filters, t):
         digest.update(row.canonical().encode("utf-8"))
         digest.update(b"\n")
         count += 1
-        sheet.row([row.participant, sectors.get(row.sector_id, ""), row.gender or "",
-                   row.organisation, row.round_position, row.item_id, row.item_code, row.kind,
-                   row.value, value_label(row, options, t.data_lang, scales), row.comment,
+        # Scale answers are numbers (1–5, 0, 1–3); option codes and typed text stay text.
+        sheet.row([row.response_id, row.participant, row.sector_id,
+                   sectors.get(row.sector_id, ""), row.gender or "", row.organisation,
+                   row.round_position, row.item_id, row.item_code, row.kind, row.value,
+                   value_label(row, options, t.data_lang, scales), row.comment,
                    yes if row.comment_hidden else "", row.source,
                    row.created_at.replace(microsecond=0), row.updated_at.replace(microsecond=0)])
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
+    if progress is not None and count % PROGRESS_EVERY:
+        progress(count % PROGRESS_EVERY)
     return digest.hexdigest(), count
 
 
@@ -432,10 +621,11 @@ def _codebook(wb, title, report, t):
         item = result.item
         base = [item.code, _kind_label(item.kind), clean(t.field(result.section, "title")),
                 clean(item.prompt_km), clean(item.prompt_en)]
+        # Scale codes are numbers, as in the Responses sheet, so a lookup between them matches.
         if item.kind == ItemKind.agreement:
-            answers = [(str(v), label) for v, label in AGREEMENT_SCALE.items()]
+            answers = list(AGREEMENT_SCALE.items())
         elif item.kind == ItemKind.priority:
-            answers = [(str(v), label) for v, label in PRIORITY_SCALE.items()]
+            answers = list(PRIORITY_SCALE.items())
         else:
             answers = [(o.code, o) for o in item.options]
         if not answers:

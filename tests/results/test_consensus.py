@@ -14,12 +14,26 @@ def g(label, opinion, agree):
     return GroupAgreement(key=label, label=label, opinion_n=opinion, agree_n=agree)
 
 
-def test_no_answers_and_all_no_opinion_are_not_validated(app):
+def test_no_answers_yet_is_not_a_finding(app):
     with app.test_request_context(headers=EN):
-        result = consensus(0, 0, [], T)
-        assert result.status == Status.not_validated and result.overall_pct is None
+        result = consensus(0, 0, [], T, n=0)
+        assert result.status == Status.no_answers and result.overall_pct is None
         assert result.balanced_pct is None and result.spread == 0
+        assert "Nobody has answered yet" in result.reason
+
+
+def test_answers_all_no_opinion_are_not_validated(app):
+    with app.test_request_context(headers=EN):
+        result = consensus(0, 0, [], T, n=21)
+        assert result.status == Status.not_validated and result.overall_pct is None
         assert "No answer with an opinion" in result.reason
+
+
+def test_reasons_round_half_up(app):
+    with app.test_request_context(headers=EN):
+        # 5 of 8 = 62.5 %: "63%", as Excel shows it (Python's round would say 62).
+        r = consensus(8, 5, [], Thresholds(validate_pct=70))
+        assert "Overall agreement 63% is below 70%" in r.reason
 
 
 def test_validated(app):

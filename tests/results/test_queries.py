@@ -6,7 +6,14 @@ from consult.agenda.models import ItemKind
 from consult.extensions import db
 from consult.participants.models import Gender
 from consult.results import queries
-from consult.results.figures import agreement_shares, category_shares, group_table
+from consult.results.figures import (
+    agreement_shares,
+    category_shares,
+    group_table,
+    ranking_shares,
+    round_half_up,
+    suppressed_text,
+)
 from consult.voting.models import ResponseChoice
 from tests.helpers import workshop
 
@@ -29,21 +36,36 @@ def test_value_and_answer_counts(make):
     assert queries.answer_counts(filters) == {(items[0].id,): 5}
 
 
-def test_option_counts_and_borda_points(make):
-    event, _, items = workshop(make, kinds=(ItemKind.multi, ItemKind.ranking))
-    multi, ranking = items
+def test_option_counts(make):
+    event, _, items = workshop(make, kinds=(ItemKind.multi,))
+    multi = items[0]
     for codes in (["a", "b"], ["a"], ["c"]):
         _choose(make.response(make.participant(event), multi, None), multi, codes)
-    for codes in (["a", "b", "c"], ["b", "a"], ["b", "c", "a"]):
-        _choose(make.response(make.participant(event), ranking, None), ranking, codes, True)
     db.session.commit()
     ids = {o.code: o.id for o in multi.options}
     filters = queries.Filters(event_id=event.id)
     assert queries.option_counts(filters)[(multi.id,)] == {ids["a"]: 2, ids["b"]: 1, ids["c"]: 1}
+
+
+def test_modified_borda_count_on_partial_rankings(make):
+    """DESIGN.md section 4: m options ranked → place p earns m − p + 1, whatever k is."""
+    event, _, items = workshop(make, kinds=(ItemKind.ranking,))
+    ranking = items[0]  # k = 3 options
+    gov, academia = event.sectors[0], event.sectors[1]
+    answers = [(gov, ["a", "b", "c"]),  # full: a 3, b 2, c 1
+               (gov, ["b"]),  # one option ranked: b 1 (not 3: truncating gains nothing)
+               (academia, ["c", "a"])]  # two ranked: c 2, a 1
+    for sector, codes in answers:
+        _choose(make.response(make.participant(event, sector=sector), ranking, None), ranking,
+                codes, True)
+    db.session.commit()
     r = {o.code: o.id for o in ranking.options}
-    # k = 3: first 3 points, second 2, third 1.
-    ranks = queries.rank_counts(filters)[ranking.id]
-    assert queries.borda_points(ranks, 3) == {r["a"]: 3 + 2 + 1, r["b"]: 2 + 3 + 3, r["c"]: 1 + 2}
+    filters = queries.Filters(event_id=event.id)
+    # By hand: a 3 + 1 = 4, b 2 + 1 = 3, c 1 + 2 = 3 (old rule k − p + 1: a 5, b 5, c 4).
+    assert queries.borda_points(filters) == {(ranking.id,): {r["a"]: 4, r["b"]: 3, r["c"]: 3}}
+    by_sector = queries.borda_points(filters, "sector")
+    assert by_sector[(ranking.id, gov.id)] == {r["a"]: 3, r["b"]: 3, r["c"]: 1}
+    assert by_sector[(ranking.id, academia.id)] == {r["a"]: 1, r["c"]: 2}
 
 
 def test_turnout_by_sector_and_gender(make):
@@ -71,6 +93,43 @@ def test_agreement_shares_leave_out_no_opinion_and_hide_small_cells():
     small = agreement_shares({5: 2, 0: 4}, min_cell=3)
     assert small.suppressed and small.pct == {}
     assert agreement_shares({}, 3).pct == {}
+
+
+def test_a_suppressed_cell_says_why(app):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        nobody = agreement_shares({}, 3)
+        assert nobody.hidden_because == "no_answers"
+        assert suppressed_text(nobody, 3) == "no answers"
+        # 100 answers, all "no opinion": not a small group.
+        silent = agreement_shares({0: 100}, 3)
+        assert silent.n == 100 and silent.hidden_because == "no_opinion"
+        assert suppressed_text(silent, 3) == "no opinion given"
+        small = agreement_shares({5: 2, 0: 4}, 3)
+        assert small.hidden_because == "small_group" and suppressed_text(small, 3) == "n < 3"
+        shown = agreement_shares({5: 3}, 3)
+        assert shown.hidden_because is None and suppressed_text(shown, 3) is None
+        assert category_shares({}, 0, 3, [1]).hidden_because == "no_answers"
+
+
+def test_round_half_up():
+    assert round_half_up(62.5) == 63 and round(62.5) == 62  # Python rounds half to even
+    assert round_half_up(63.5) == 64 and round_half_up(-0.5) == -1
+    assert round_half_up(2.675, 2) == 2.68 and round_half_up(100 * 5 / 8) == 63
+    assert round_half_up(None) is None
+
+
+def test_format_pct_rounds_half_up(app):
+    from consult.i18n import format_pct
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert format_pct(62.5) == "63%" and format_pct(12.5) == "13%"
+        assert format_pct(62.45, digits=1) == "62.5%"
+
+
+def test_ranking_shares_are_shares_of_points():
+    shares = ranking_shares({1: 4, 2: 3, 3: 3}, 3, 3, [1, 2, 3])
+    assert shares.pct == {1: 40.0, 2: 30.0, 3: 30.0}
+    assert ranking_shares({1: 4}, 2, 3, [1]).suppressed
 
 
 def test_category_shares():

@@ -120,3 +120,113 @@ def test_query_count_does_not_grow_with_participants(app, make):
     db.session.commit()
     db.session.expire_all()
     assert count_queries(small.event) == first
+
+
+def _priority(make, event, section, round_, code, answers):
+    """A priority item answered {sector index: [values]}."""
+    from consult.agenda.models import ItemKind
+
+    item = make.item(event, section, round_, kind=ItemKind.priority, code=code)
+    for sector_index, values in answers.items():
+        for value in values:
+            make.response(make.participant(event, sector=event.sectors[sector_index]), item,
+                          value)
+    return item
+
+
+def test_priority_ranking_overall_and_per_sector(app, make):
+    from tests.helpers import workshop
+
+    event, round_, _ = workshop(make, kinds=())
+    section = event.sections[0]
+    # Agenda order Q1, Q2, Q3, Q4. Scores overall: Q1 2.0, Q2 2.5, Q3 2.5 (tie: Q2 first),
+    # Q4 no answers (last). Government: Q1 3.0 (3 answers), Q2 2.0, Q3 only 2 answers
+    # (small cell: last, whatever its score).
+    q1 = _priority(make, event, section, round_, "Q1", {0: [3, 3, 3], 1: [1, 1, 1]})
+    q2 = _priority(make, event, section, round_, "Q2", {0: [2, 2, 2], 1: [3, 3, 3]})
+    q3 = _priority(make, event, section, round_, "Q3", {0: [3, 3], 1: [2, 2]})
+    q4 = _priority(make, event, section, round_, "Q4", {})
+    db.session.commit()
+    with app.test_request_context():
+        report = build_report(event)
+        assert [r.item.code for r in report.priority_ranking()] == ["Q2", "Q3", "Q1", "Q4"]
+        gov = event.sectors[0].id
+        assert [r.item.code for r in report.priority_ranking(gov)] == ["Q1", "Q2", "Q3", "Q4"]
+        assert report.by_id(q1.id).by_sector[gov].score == 3
+        assert report.by_id(q3.id).by_sector[gov].shares.suppressed
+        assert report.by_id(q4.id).overall.score is None
+        assert report.by_id(q2.id).overall.score == 2.5
+
+
+def test_ranking_uses_the_modified_borda_count_and_lists_options_by_points(app, fx, make):
+    from consult.voting.models import ResponseChoice
+
+    k1 = fx.items["K1"]
+    opts = {o.code: o for o in k1.options}
+    # c2 ranks one option only: 1 point (m − p + 1), not 2 (k − p + 1 with k = 2).
+    response = make.response(fx.people["c2"], k1, None)
+    db.session.add(ResponseChoice(response_id=response.id, option_id=opts["c"].id, rank=1))
+    db.session.commit()
+    with app.test_request_context():
+        result = build_report(fx.event).by_id(k1.id)
+        assert result.points == {opts["a"].id: 3, opts["b"].id: 5, opts["c"].id: 2}
+        assert result.ranked_options() == [(opts["b"], 5), (opts["a"], 3), (opts["c"], 2)]
+        assert result.overall.shares.pct == {opts["a"].id: 30, opts["b"].id: 50,
+                                             opts["c"].id: 20}
+        cso = fx.event.sectors[3].id  # c1 b>a, c2 c: b 2, a 1, c 1 (ties keep option order)
+        assert result.ranked_options(cso) == [(opts["b"], 2), (opts["a"], 1), (opts["c"], 1)]
+        assert build_report(fx.event).by_id(fx.items["A1"].id).ranked_options() == []
+
+
+def test_live_results_are_the_report_figures_in_the_given_order(app, fx):
+    from consult.results.report import live_results
+
+    with app.test_request_context():
+        items = [fx.items["K1"], fx.items["A1"], fx.items["P1"]]
+        live = live_results(fx.event, items)
+        report = build_report(fx.event)
+        assert [r.item.code for r in live] == ["K1", "A1", "P1"]
+        for result in live:
+            full = report.by_id(result.item.id)
+            assert result.bars == full.bars and result.n == full.n
+        assert live[1].bars == [("agree", pytest.approx(700 / 11)),
+                                ("neutral", pytest.approx(100 / 11)),
+                                ("disagree", pytest.approx(300 / 11))]
+
+
+def test_an_item_nobody_answered_has_no_answers_yet(app, make):
+    from tests.helpers import workshop
+
+    event, _, items = workshop(make, kinds=("agreement", "agreement"))
+    for _ in range(4):
+        make.response(make.participant(event), items[1], 0)  # all "no opinion"
+    db.session.commit()
+    with app.test_request_context():
+        report = build_report(event)
+        empty, silent = report.by_id(items[0].id), report.by_id(items[1].id)
+        assert empty.status == Status.no_answers
+        assert empty.overall.shares.hidden_because == "no_answers"
+        assert silent.status == Status.not_validated
+        assert silent.overall.shares.hidden_because == "no_opinion"
+
+
+def test_participation_follows_the_filters(app, fx):
+    from consult.results.report import participation
+
+    gov, academia = fx.event.sectors[:2]
+    with app.test_request_context():
+        everyone = participation(fx.event)
+        assert sum(everyone["joined"][gov.id].values()) == 4
+        assert everyone["responded"][fx.round1.id][gov.id]["woman"] == 2
+        assert everyone["responded"][fx.round1.id][gov.id]["man"] == 2
+        women = participation(fx.event, Filters(event_id=fx.event.id, gender="woman"))
+        assert women["joined"][gov.id] == {"woman": 2}
+        assert women["joined"][academia.id] == {"woman": 2}
+        assert women["responded"][fx.round1.id][gov.id] == {"woman": 2}
+        gov_only = participation(fx.event, Filters(event_id=fx.event.id, sector_id=gov.id))
+        assert list(gov_only["joined"]) == [gov.id]
+        assert sum(gov_only["joined"][gov.id].values()) == 4
+        paper = participation(fx.event, Filters(event_id=fx.event.id, source="paper"))
+        assert paper["responded"][fx.round1.id][gov.id]["woman"] == 1
+        round2 = participation(fx.event, Filters(event_id=fx.event.id, round_id=fx.round2.id))
+        assert [r.id for r in round2["rounds"]] == [fx.round2.id]
