@@ -33,6 +33,8 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
     #: Milliseconds SQLite waits for a lock before giving up.
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
+    #: Seconds each page of revealed results stays on the projector before the next one.
+    SCREEN_PAGE_SECONDS = int(os.environ.get("SCREEN_PAGE_SECONDS", "15"))
     #: SQLite durability: FULL keeps an acknowledged vote through a power cut.
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
 

@@ -17,6 +17,8 @@ from consult.extensions import db
 from consult.timeutil import utcnow
 
 MAX_COUNTDOWN_MINUTES = 24 * 60 * 60  # sixty days: a written consultation
+#: How long after a facilitator's close the console offers to undo it.
+UNDO_CLOSE_WINDOW = timedelta(minutes=1)
 
 
 def _deadline(minutes: int | None, now: datetime) -> datetime | None:
@@ -69,9 +71,35 @@ def extend_round(round_: Round, user: User | None, minutes: int,
            closes_at=round_.closes_at.isoformat())
 
 
-def reveal_round(round_: Round, user: User | None, revealed: bool = True) -> None:
+def can_undo_close(round_: Round, now: datetime | None = None) -> bool:
+    """Whether a facilitator closed this round less than a minute ago (not its deadline).
+
+    A close by the deadline sweep sets ``closed_at`` to the deadline itself; a facilitator's
+    close comes before the deadline, or the round had none.
+    """
+    now = now or utcnow()
+    return (round_.state == RoundState.closed and round_.closed_at is not None
+            and now - round_.closed_at <= UNDO_CLOSE_WINDOW
+            and (round_.closes_at is None or round_.closed_at < round_.closes_at))
+
+
+def undo_close(round_: Round, user: User | None, now: datetime | None = None) -> None:
+    """Reopen a round closed by mistake, with the deadline it had if that is still ahead."""
+    now = now or utcnow()
+    if not can_undo_close(round_, now):
+        raise InvalidTransition(_l("This close can no longer be undone: reopen the round "
+                                   "instead."))
+    closes_at = round_.closes_at if round_.closes_at and round_.closes_at > now else None
+    round_.reopen(closes_at, now)
+    _flush()
+    record("round.undo_close", user=user, event_id=round_.event_id, target=round_,
+           closes_at=closes_at.isoformat() if closes_at else None)
+
+
+def reveal_round(round_: Round, user: User | None, revealed: bool = True,
+                 now: datetime | None = None) -> None:
     """Show or hide a round's results on the projector."""
-    round_.reveal(revealed)
+    round_.reveal(revealed, now)
     _flush()
     record("round.reveal" if revealed else "round.hide_results", user=user,
            event_id=round_.event_id, target=round_)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hmac
+from datetime import UTC, datetime
 
+from babel.dates import get_timezone
 from flask import (
     Blueprint,
     abort,
@@ -16,7 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from consult.access import (
@@ -28,25 +30,42 @@ from consult.access import (
 )
 from consult.accounts.models import Role
 from consult.agenda import operations as agenda_ops
-from consult.agenda.models import Item, Round, RoundState, Section
+from consult.agenda.models import Item, Round, RoundState
 from consult.agenda.queries import rounds_accepting_answers
 from consult.errors import ConsultError
 from consult.events.models import Event
 from consult.extensions import db
-from consult.i18n import tr_text
+from consult.i18n import format_dt, tr_text
 from consult.network import public_base_url
 from consult.participants.models import GENDER_LABELS, Gender
 from consult.qr import qr_svg
 from consult.results import queries
 from consult.results.figures import group_table
-from consult.results.summaries import BAR_LABELS, item_figures
+from consult.results.report import BAR_LABELS, live_results
 from consult.room.forms import ExtendRoundForm, OpenRoundForm
+from consult.timeutil import utcnow
 from consult.voting import operations as voting_ops
 from consult.voting.models import Response
 
 bp = Blueprint("room", __name__)
 
 STAFF = (Role.facilitator, Role.analyst)
+#: Seconds each page of revealed results stays on the projector (``SCREEN_PAGE_SECONDS``).
+SCREEN_PAGE_SECONDS = 15
+#: What one projector page holds without JavaScript, in estimated lines at 1920×1080
+#: (with JavaScript the page measures what fits the screen it is on).
+SCREEN_PAGE_LINES = 13
+SCREEN_PROMPT_CHARS_PER_LINE = 70
+
+
+@bp.app_template_global()
+def deadline_parts(closes_at: datetime, event: Event) -> dict:
+    """The closing time in the event's time zone, with its date when that is not today."""
+    zone = get_timezone(event.timezone)
+    local_date = closes_at.replace(tzinfo=UTC).astimezone(zone).date()
+    today = utcnow().replace(tzinfo=UTC).astimezone(zone).date()
+    return {"today": local_date == today, "time": format_dt(closes_at, "HH:mm", event),
+            "date": format_dt(closes_at, "EEEE d MMMM y", event)}
 
 
 def _live_context(event: Event) -> dict:
@@ -67,10 +86,25 @@ def _live_context(event: Event) -> dict:
             .order_by(Response.updated_at.desc()).limit(50)
         ).all()
         panels.append({"round": round_, "responded": responded,
-                       "figures": item_figures(event, items), "comments": comments})
+                       "figures": live_results(event, items), "comments": comments})
     return {"event": event, "joined": joined, "joined_total": queries.joined_count(event.id),
             "genders": genders, "gender_labels": GENDER_LABELS, "panels": panels,
             "bar_labels": BAR_LABELS,
+            "can_run": current_user.is_authenticated and current_user.can(Role.facilitator)}
+
+
+def _agenda_context(event: Event) -> dict:
+    """The round cards: each round's state, countdown and the buttons it allows now."""
+    rounds = db.session.scalars(
+        select(Round).where(Round.event_id == event.id).order_by(Round.position)
+        .options(selectinload(Round.items))
+    ).all()
+    now = utcnow()
+    on_screen = _shown_reveal(event)
+    return {"event": event, "rounds": rounds, "open_form": OpenRoundForm(),
+            "extend_form": ExtendRoundForm(),
+            "on_screen_id": on_screen.id if on_screen is not None else None,
+            "undoable": {r.id for r in rounds if agenda_ops.can_undo_close(r, now)},
             "can_run": current_user.is_authenticated and current_user.can(Role.facilitator)}
 
 
@@ -79,21 +113,21 @@ def _live_context(event: Event) -> dict:
 def console(event_id: int):
     """Show the agenda with a button per round, and the live panel."""
     event = event_or_404(event_id)
-    sections = db.session.scalars(
-        select(Section).where(Section.event_id == event.id).order_by(Section.position)
-    ).all()
-    rounds = db.session.scalars(
-        select(Round).where(Round.event_id == event.id).order_by(Round.position)
-        .options(selectinload(Round.items))
-    ).all()
     screen_url = url_for("room.screen", code=event.join_code, k=event.screen_token)
     return render_template(
-        "room/event_console.html", sections=sections, rounds=rounds,
-        open_form=OpenRoundForm(), extend_form=ExtendRoundForm(),
+        "room/event_console.html",
         join_url=public_base_url(current_app) + url_for("participants.join_event",
                                                         code=event.join_code),
-        screen_url=screen_url, **_live_context(event),
+        screen_url=screen_url, **{**_live_context(event), **_agenda_context(event)},
     )
+
+
+@bp.get("/staff/events/<int:event_id>/console/agenda")
+@roles_required(*STAFF)
+def console_agenda(event_id: int):
+    """Return the round cards alone (the console swaps them in with the live panel)."""
+    event = event_or_404(event_id)
+    return render_template("room/_console_agenda.html", **_agenda_context(event))
 
 
 @bp.get("/staff/events/<int:event_id>/console/live")
@@ -138,6 +172,15 @@ def close_round(event_id: int, round_id: int):
     return _round_action(event_id, round_id,
                          lambda r: agenda_ops.close_round(r, current_user),
                          _("Round closed: %(round)s"))
+
+
+@bp.post("/staff/events/<int:event_id>/rounds/<int:round_id>/undo-close")
+@roles_required(Role.facilitator)
+def undo_close(event_id: int, round_id: int):
+    """Reopen a round closed less than a minute ago, with the deadline it had."""
+    return _round_action(event_id, round_id,
+                         lambda r: agenda_ops.undo_close(r, current_user),
+                         _("Close undone, the round is open again: %(round)s"))
 
 
 @bp.post("/staff/events/<int:event_id>/rounds/<int:round_id>/extend")
@@ -192,23 +235,64 @@ def _screen_allowed(event: Event) -> bool:
     return current_user.is_authenticated and current_user.can(*STAFF)
 
 
-def _screen_context(event: Event) -> dict:
-    rounds = rounds_accepting_answers(event.id)
+def _shown_reveal(event: Event) -> Round | None:
+    """The revealed round the projector shows: the room sees the current round.
+
+    A reveal shows when it is newer than the latest opening of any round: once the next round
+    opens, the earlier results leave the screen (also after that round closes, so they are
+    never taken for its results) until the facilitator reveals again.
+    """
     revealed = db.session.scalars(
         select(Round).where(Round.event_id == event.id, Round.results_revealed.is_(True),
-                            Round.state != RoundState.draft.value)
+                            Round.state != RoundState.draft.value,
+                            Round.revealed_at.is_not(None))
         .order_by(Round.revealed_at.desc()).limit(1)
     ).first()
+    if revealed is None:
+        return None
+    latest_opening = db.session.scalar(
+        select(func.max(Round.opened_at)).where(Round.event_id == event.id))
+    return revealed if latest_opening is None or revealed.revealed_at >= latest_opening else None
+
+
+def _screen_pages(figures: list, lines: int = SCREEN_PAGE_LINES) -> list[list[int]]:
+    """Split the revealed items into projector pages (indexes into ``figures``).
+
+    An estimate in lines (prompt, one per bar, the count); what the page shows without
+    JavaScript. With JavaScript the projector measures the real heights and pages again.
+    """
+    pages: list[list[int]] = []
+    used = lines
+    for index, fig in enumerate(figures):
+        prompt = len(tr_text(fig.item, "prompt"))
+        drawn = fig.shares is not None and not fig.shares.suppressed
+        cost = -(-prompt // SCREEN_PROMPT_CHARS_PER_LINE) + (len(fig.bars) if drawn else 1) + 1
+        if used + cost > lines:
+            pages.append([])
+            used = 0
+        pages[-1].append(index)
+        used += cost
+    return pages
+
+
+def _screen_context(event: Event, page: int = 1) -> dict:
+    rounds = rounds_accepting_answers(event.id)
+    revealed = _shown_reveal(event)
     figures = []
     if revealed is not None:
         items = db.session.scalars(select(Item).where(Item.round_id == revealed.id)
                                    .order_by(Item.round_position)
                                    .options(selectinload(Item.options))).all()
-        figures = item_figures(event, items)
+        figures = live_results(event, items)
     responded = {r.id: sum(n for *_, n in queries.responded_by_group(r.id)) for r in rounds}
+    pages = _screen_pages(figures) or [[]]
+    page = min(max(page, 1), len(pages))
     return {"event": event, "open_rounds": rounds, "responded": responded,
             "revealed": revealed, "figures": figures, "bar_labels": BAR_LABELS,
-            "joined_total": queries.joined_count(event.id)}
+            "joined_total": queries.joined_count(event.id),
+            "pages": pages, "page": page, "on_page": set(pages[page - 1]),
+            "page_seconds": current_app.config.get("SCREEN_PAGE_SECONDS",
+                                                   SCREEN_PAGE_SECONDS)}
 
 
 @bp.get("/e/<code>/screen")
@@ -222,7 +306,7 @@ def screen(code: str):
     return render_template("room/event_screen.html", join_url=join_url, join_qr=qr_svg(join_url),
                            live_url=url_for("room.screen_live", code=event.join_code,
                                             k=request.args.get("k") or None),
-                           **_screen_context(event))
+                           **_screen_context(event, request.args.get("page", 1, type=int)))
 
 
 @bp.get("/e/<code>/screen/live")
@@ -231,4 +315,5 @@ def screen_live(code: str):
     event = event_by_code_or_404(code)
     if not _screen_allowed(event):
         abort(403)
-    return render_template("room/_screen_live.html", **_screen_context(event))
+    return render_template("room/_screen_live.html",
+                           **_screen_context(event, request.args.get("page", 1, type=int)))

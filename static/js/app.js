@@ -41,13 +41,37 @@
     setTimeout(tick, POLL_MS);
   }
 
-  // Countdowns: any element with data-closes-at shows the time left.
+  // Put values in a template the server translated: "{d} d {h} h" → "13 d 23 h".
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) {
+      return key in values ? String(values[key]) : all;
+    });
+  }
+  // Write digits as the page does (data-digits: the server's "0123456789", maybe Khmer).
+  function digits(el, text) {
+    var set = el.dataset.digits;
+    if (!set || set.length !== 10 || set === "0123456789") { return text; }
+    return text.replace(/[0-9]/g, function (c) { return set.charAt(Number(c)); });
+  }
+
+  // Countdowns: any element with data-closes-at shows the time left: days and hours when
+  // the deadline is far, hours and minutes within a day, mm:ss within the hour.
   function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function timeLeft(el, left) {
+    var days = Math.floor(left / 86400);
+    var hours = Math.floor((left % 86400) / 3600);
+    var minutes = Math.floor((left % 3600) / 60);
+    if (days >= 1 && el.dataset.days) { return fill(el.dataset.days, { d: days, h: hours }); }
+    if (left >= 3600 && el.dataset.hours) {
+      return fill(el.dataset.hours, { h: Math.floor(left / 3600), m: pad(minutes) });
+    }
+    return Math.floor(left / 60) + ":" + pad(left % 60);
+  }
   function updateCountdowns() {
     document.querySelectorAll("[data-closes-at]").forEach(function (el) {
       var left = Math.max(0, Math.round((Date.parse(el.dataset.closesAt) - now()) / 1000));
       var text = left > 0
-        ? msg("TimeLeft") + " " + Math.floor(left / 60) + ":" + pad(left % 60)
+        ? msg("TimeLeft") + " " + digits(el, timeLeft(el, left))
         : msg("TimeUp");
       if (el.textContent !== text) { el.textContent = text; }
       el.classList.toggle("countdown-urgent", left > 0 && left <= 30);
@@ -57,14 +81,14 @@
       }
     });
   }
-  if (document.querySelector("[data-closes-at]") || document.getElementById("screen-live")) {
+  if (document.querySelector("[data-closes-at], [data-live-url]")) {
     updateCountdowns();
     setInterval(updateCountdowns, 1000);
   }
 
   // Waiting screen: show rounds as soon as they open, without reloading.
   var waiting = document.getElementById("waiting");
-  if (waiting) {
+  if (waiting && waiting.dataset.statusUrl) {  // an ended consultation has nothing to poll
     var list = document.getElementById("round-list");
     var linkTpl = document.getElementById("round-link-template");
     var noneTpl = document.getElementById("no-rounds-template");
@@ -110,8 +134,9 @@
         if (fs.dataset.dirty === "1") { setStatus(fs, msg("NotSaved") + " " + msg("Closed"), "error"); }
         fs.disabled = true;
       });
-      var submitBar = form.querySelector(".submit-bar");
-      if (submitBar) { submitBar.hidden = true; }
+      form.querySelectorAll(".submit-bar, .submit-hint").forEach(function (el) {
+        el.hidden = true;
+      });
     };
 
     var save = function (fieldset, attempt) {
@@ -207,20 +232,147 @@
     }
   }
 
-  // Console and projector: swap in the live part every few seconds.
-  [["console-live", null], ["screen-live", "screen-offline"]].forEach(function (pair) {
-    var box = document.getElementById(pair[0]);
-    if (!box) { return; }
-    var offline = pair[1] && document.getElementById(pair[1]);
-    poll(box.dataset.liveUrl, {
-      json: false,
-      onOk: function () { if (offline) { offline.hidden = true; } }
-    }, function (html) {
-      if (box.contains(document.activeElement) && document.activeElement !== document.body) {
-        return; // do not pull a button from under the facilitator's finger
+  // Projector: revealed results, one screenful at a time. The pages are measured on the
+  // screen in use (a 1024×768 projector gets more pages than a 1920×1080 one); they turn
+  // by themselves every few seconds, and the facilitator turns them with the buttons, the
+  // arrow keys or a presentation clicker (Page Up/Down); P pauses.
+  var screenBox = document.getElementById("screen-live");
+  var pager = document.getElementById("screen-pager");
+  var paginate = function () {};
+  if (screenBox && pager) {
+    var pages = [];
+    var page = 0;
+    var roundShown = null;
+    var paused = false;
+    var timer = null;
+    var seconds = Number(pager.dataset.seconds) || 15;
+    var counter = document.getElementById("screen-page-count");
+    var pauseButton = pager.querySelector(".screen-pause");
+
+    var fitAlone = function (li, room) {
+      // One item taller than the screen: make its text smaller until it fits (not below
+      // 60 %: a long list of options is better cut than unreadable).
+      var size = parseFloat(getComputedStyle(li).fontSize);
+      var smallest = size * 0.6;
+      for (var i = 0; i < 4 && li.getBoundingClientRect().height > room; i++) {
+        var now = parseFloat(getComputedStyle(li).fontSize);
+        var next = Math.max(Math.floor(now * (room / li.getBoundingClientRect().height) * 0.97),
+          smallest);
+        if (next >= now) { break; }
+        li.style.fontSize = next + "px";
       }
-      box.innerHTML = html;
-      updateCountdowns();
-    }, function () { if (offline) { offline.hidden = false; } });
-  });
+    };
+    var show = function () {
+      pages.forEach(function (items, n) {
+        items.forEach(function (li) { li.hidden = n !== page; });
+      });
+      pager.hidden = pages.length < 2;
+      counter.textContent = digits(pager,
+        fill(pager.dataset.msgPage, { page: page + 1, pages: pages.length }));
+    };
+    var restart = function () {
+      clearTimeout(timer);
+      timer = null;
+      if (!paused && pages.length > 1) { timer = setTimeout(function () { step(1); }, seconds * 1000); }
+    };
+    var step = function (by) {
+      if (pages.length > 1) {
+        page = (page + by + pages.length) % pages.length;
+        show();
+      }
+      restart();
+    };
+    paginate = function () {
+      var results = screenBox.querySelector(".screen-results");
+      var list = screenBox.querySelector(".screen-tallies");
+      var items = list ? Array.prototype.slice.call(list.children) : [];
+      var shown = results ? results.dataset.roundId : null;
+      if (shown !== roundShown) { page = 0; roundShown = shown; }
+      pages = [];
+      if (items.length) {
+        items.forEach(function (li) { li.hidden = false; li.style.fontSize = ""; });
+        var bottomGap = parseFloat(getComputedStyle(document.querySelector("main")).paddingBottom) || 0;
+        var room = window.innerHeight - bottomGap - items[0].getBoundingClientRect().top;
+        var current = [];
+        var top = 0;
+        items.forEach(function (li) {
+          var box = li.getBoundingClientRect();
+          if (current.length && box.bottom - top > room) { pages.push(current); current = []; }
+          if (!current.length) { top = box.top; }
+          current.push(li);
+        });
+        pages.push(current);
+        pages.forEach(function (p) { if (p.length === 1) { fitAlone(p[0], room); } });
+      }
+      if (page >= pages.length) { page = 0; }
+      show();
+      if (!timer) { restart(); }
+    };
+    pager.addEventListener("click", function (e) {
+      var link = e.target.closest("[data-step]");
+      if (link) {
+        e.preventDefault();
+        step(Number(link.dataset.step));
+        link.blur();
+      }
+    });
+    pauseButton.addEventListener("click", function () {
+      paused = !paused;
+      pauseButton.textContent = paused ? pager.dataset.msgPlay : pager.dataset.msgPause;
+      pauseButton.setAttribute("aria-pressed", paused ? "true" : "false");
+      pauseButton.blur();
+      restart();
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.altKey || e.ctrlKey || e.metaKey) { return; }
+      if (e.key === "ArrowRight" || e.key === "PageDown" || e.key === " ") {
+        e.preventDefault();
+        step(1);
+      } else if (e.key === "ArrowLeft" || e.key === "PageUp") {
+        e.preventDefault();
+        step(-1);
+      } else if (e.key === "p" || e.key === "P") {
+        pauseButton.click();
+      }
+    });
+    window.addEventListener("resize", function () { paginate(); });
+    if (document.fonts && document.fonts.ready) { document.fonts.ready.then(function () { paginate(); }); }
+    paginate();
+  }
+
+  // Console and projector: swap in the live parts every few seconds (on the console the
+  // agenda too, so a round closed by its deadline loses its Close button by itself).
+  [["console-agenda", null], ["console-live", null], ["screen-live", "screen-offline"]]
+    .forEach(function (pair) {
+      var box = document.getElementById(pair[0]);
+      if (!box) { return; }
+      var offline = pair[1] && document.getElementById(pair[1]);
+      poll(box.dataset.liveUrl, {
+        json: false,
+        onOk: function () { if (offline) { offline.hidden = true; } }
+      }, function (html) {
+        var focused = box.contains(document.activeElement) ? document.activeElement : null;
+        if (focused && /^(INPUT|SELECT|TEXTAREA)$/.test(focused.tagName)) {
+          return; // do not pull a field from under the facilitator's fingers
+        }
+        // Keep what the facilitator had open or focused (a summary, a button) in place.
+        var anchor = focused && focused.parentNode.closest("[id]");
+        var focusAt = anchor && {
+          id: anchor.id, tag: focused.tagName,
+          n: Array.prototype.indexOf.call(anchor.querySelectorAll(focused.tagName), focused)
+        };
+        var opened = Array.prototype.map.call(box.querySelectorAll("details[open][id]"),
+          function (d) { return d.id; });
+        box.innerHTML = html;
+        opened.forEach(function (id) {
+          var details = document.getElementById(id);
+          if (details) { details.open = true; }
+        });
+        var again = focusAt && document.getElementById(focusAt.id);
+        again = again && again.querySelectorAll(focusAt.tag)[focusAt.n];
+        if (again) { again.focus({ preventScroll: true }); }
+        if (box === screenBox) { paginate(); }
+        updateCountdowns();
+      }, function () { if (offline) { offline.hidden = false; } });
+    });
 })();

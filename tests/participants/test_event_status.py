@@ -191,3 +191,19 @@ def test_a_live_event_works_from_join_to_vote(client, make):
     assert client.get(f"/e/{event.join_code}/rounds/{round_.id}").status_code == 200
     assert vote(client, event, items[0], "5").json["saved"] is True
     assert db.session.execute(select(Response.item_id, Response.value)).all() == [(items[0].id, 5)]
+
+
+def test_the_waiting_page_of_an_ended_consultation_says_so_and_does_not_poll(client, make):
+    from consult.events.models import EventStatus
+    from tests.helpers import as_participant, workshop
+
+    event, round_, _items = workshop(make)
+    person = make.participant(event)
+    round_.close()
+    event.status = EventStatus.archived
+    db.session.commit()
+    as_participant(client, person)
+    html = client.get(f"/e/{event.join_code}/wait").get_data(as_text=True)
+    assert "This consultation has ended" in html
+    assert "the facilitator will open the next round soon" not in html.split("<template")[0]
+    assert "data-status-url" not in html

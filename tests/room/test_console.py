@@ -124,3 +124,71 @@ def test_live_panel_counts_turnout_and_tallies(client, make, staff):
     assert 'class="big-number responded-total">4<' in html
     # 2 agree, 1 disagree of 3 with an opinion: 67% / 0% / 33%.
     assert ">67%<" in html and ">33%<" in html
+
+
+def test_agenda_fragment_after_the_deadline_offers_reopen_not_close(client, make, staff):
+    """The console swaps in the agenda: a round closed by its deadline loses Close."""
+    event, round_, _ = workshop(make)
+    url = f"/staff/events/{event.id}/console/agenda"
+    html = client.get(url).get_data(as_text=True)
+    assert f"/rounds/{round_.id}/close" in html and f"/rounds/{round_.id}/extend" in html
+    round_ = db.session.merge(round_)
+    round_.closes_at = utcnow() - timedelta(seconds=1)  # the deadline passed a moment ago
+    db.session.commit()
+    html = client.get(url).get_data(as_text=True)
+    assert f"/rounds/{round_.id}/close" not in html and f"/rounds/{round_.id}/extend" not in html
+    assert f"/rounds/{round_.id}/open" in html and "Reopen round" in html
+    assert "Undo close" not in html  # the deadline closed it, not a facilitator
+    console = client.get(f"/staff/events/{event.id}/console").get_data(as_text=True)
+    assert f'data-live-url="/staff/events/{event.id}/console/agenda"' in console
+
+
+def test_undo_close_reopens_with_the_deadline_and_is_audited(client, make, staff):
+    event, round_, _ = workshop(make, open_round=False)
+    base = f"/staff/events/{event.id}/rounds/{round_.id}"
+    client.post(f"{base}/open", data={"minutes": "30"})
+    deadline = db.session.get(Round, round_.id).closes_at
+    client.post(f"{base}/close")
+    client.post(f"{base}/reveal")
+    html = client.get(f"/staff/events/{event.id}/console/agenda").get_data(as_text=True)
+    assert f'action="{base}/undo-close"' in html and "Undo close" in html
+    response = client.post(f"{base}/undo-close", follow_redirects=True)
+    assert "Close undone" in response.get_data(as_text=True)
+    undone = db.session.get(Round, round_.id)
+    assert undone.state == RoundState.open and undone.closes_at == deadline
+    assert not undone.results_revealed  # no stale reveal over a room voting again
+    [entry] = _audit("round.undo_close")
+    assert entry.user_id == staff.id and entry.details["closes_at"] == deadline.isoformat()
+
+
+def test_undo_close_is_gone_after_a_minute(client, make, staff):
+    event, round_, _ = workshop(make)
+    base = f"/staff/events/{event.id}/rounds/{round_.id}"
+    client.post(f"{base}/close")
+    round_ = db.session.get(Round, round_.id)
+    round_.closed_at = utcnow() - timedelta(seconds=61)
+    db.session.commit()
+    html = client.get(f"/staff/events/{event.id}/console/agenda").get_data(as_text=True)
+    assert "undo-close" not in html
+    response = client.post(f"{base}/undo-close", follow_redirects=True)
+    assert "can no longer be undone" in response.get_data(as_text=True)
+    assert db.session.get(Round, round_.id).state == RoundState.closed
+    assert _audit("round.undo_close") == []
+
+
+def test_console_says_which_results_are_on_the_projector(client, make, staff):
+    event, first, _ = workshop(make)
+    second = make.round(event)
+    make.item(event, round=second)
+    db.session.commit()
+    client.post(f"/staff/events/{event.id}/rounds/{first.id}/close")
+    client.post(f"/staff/events/{event.id}/rounds/{first.id}/reveal")
+    agenda = f"/staff/events/{event.id}/console/agenda"
+    html = client.get(agenda).get_data(as_text=True)
+    assert html.count('class="on-screen"') == 1
+    client.post(f"/staff/events/{event.id}/rounds/{second.id}/open")
+    html = client.get(agenda).get_data(as_text=True)
+    # Round 1 is still marked revealed, but the projector shows round 2 voting: say so, and
+    # offer to reveal round 1 again rather than to hide what is not shown.
+    assert 'class="on-screen"' not in html and "not on the projector" in html
+    assert f"/rounds/{first.id}/reveal" in html and f"/rounds/{first.id}/hide-results" not in html
