@@ -47,12 +47,14 @@ class Filters:
             stmt = stmt.where(Item.round_id == self.round_id)
         if self.section_id is not None:
             stmt = stmt.where(Item.section_id == self.section_id)
-        if self.sector_id is not None:
-            stmt = stmt.where(Response.sector_id == self.sector_id)
-        if self.gender is not None:
-            stmt = stmt.where(Response.gender == self.gender)
-        if self.source is not None:
-            stmt = stmt.where(Response.source == self.source)
+        return self.narrow_people(stmt, Response.sector_id, Response.gender, Response.source)
+
+    def narrow_people(self, stmt: Select, sector, gender, source) -> Select:
+        """Add the who-counts filters (sector, gender, source) on the given columns."""
+        for value, column in ((self.sector_id, sector), (self.gender, gender),
+                              (self.source, source)):
+            if value is not None:
+                stmt = stmt.where(column == value)
         return stmt
 
     def as_dict(self) -> dict:
@@ -148,12 +150,8 @@ def joined_by_group(event_id: int, filters: Filters | None = None
                    Participant.profile_completed_at.is_not(None))
             .group_by(Participant.sector_id, Participant.gender))
     if filters is not None:
-        if filters.sector_id is not None:
-            stmt = stmt.where(Participant.sector_id == filters.sector_id)
-        if filters.gender is not None:
-            stmt = stmt.where(Participant.gender == filters.gender)
-        if filters.source is not None:
-            stmt = stmt.where(Participant.source == filters.source)
+        stmt = filters.narrow_people(stmt, Participant.sector_id, Participant.gender,
+                                     Participant.source)
     return [(s, _plain(g), n) for s, g, n in db.session.execute(stmt)]
 
 

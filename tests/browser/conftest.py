@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,17 @@ def phone(browser):
                                   device_scale_factor=2, is_mobile=True, has_touch=True)
     yield context.new_page()
     context.close()
+
+
+@contextmanager
+def opened(browser, timeout_ms: int = 15_000, **options):
+    """A browser context with the suite's patience, closed however the test ends."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(timeout_ms)
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 def screenshot(page, name: str) -> Path:

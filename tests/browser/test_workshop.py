@@ -26,7 +26,7 @@ from consult.demo import DEMO_JOIN_CODE, seed_demo
 from consult.extensions import db
 from consult.participants.models import Gender, Participant
 from consult.voting.models import Response
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import opened, screenshot
 from tests.helpers import as_participant
 
 pytestmark = pytest.mark.browser
@@ -312,9 +312,7 @@ def test_workshop_without_javascript(app, live_server, browser):
     ws = seed(app)
     a1, a2 = ws.agreement[:2]
     p1 = ws.priority[0]
-    ctx = browser.new_context(java_script_enabled=False, **PHONE)
-    ctx.set_default_timeout(T)
-    try:
+    with opened(browser, java_script_enabled=False, **PHONE) as ctx:
         page = ctx.new_page()
         join_by_typing(page, base, "kh7-q2p")
         fill_profile(page, base, ws.sector_ids[3], "woman", "Org NoJS")
@@ -361,8 +359,6 @@ def test_workshop_without_javascript(app, live_server, browser):
         assert stored("Org NoJS", a1) == [(4, 1)]
         assert stored("Org NoJS", a2) == [(2, 1)]
         assert stored("Org NoJS", p1) == [(3, 1)]
-    finally:
-        ctx.close()
 
 
 # ---- 3 and 4. the pages, for axe and for the screenshots ------------------------------------
@@ -544,9 +540,7 @@ def test_vote_page_retries_a_503_and_says_so_until_saved(app, live_server, brows
     ws = seed(app)
     a1 = ws.agreement[0]
     round_action(ws, lambda r, u: agenda_ops.open_round(r, u, None))
-    ctx = browser.new_context(**PHONE)
-    ctx.set_default_timeout(T)
-    try:
+    with opened(browser, **PHONE) as ctx:
         page = ctx.new_page()
         page.goto(f"{base}/j/{CODE}")
         fill_profile(page, base, ws.sector_ids[0], "woman", "Org retry")
@@ -573,5 +567,3 @@ def test_vote_page_retries_a_503_and_says_so_until_saved(app, live_server, brows
         assert len(refused) == 2
         assert all(re.search(rf'name="item-{a1}"\r\n\r\n4\r\n', body) for body in refused)
         assert stored("Org retry", a1) == [(4, 1)]
-    finally:
-        ctx.close()

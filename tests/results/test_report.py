@@ -13,11 +13,6 @@ from consult.results.report import build_report
 from tests.results import workshop_fixture
 
 
-@pytest.fixture
-def fx(app, make):
-    return workshop_fixture.build(make)
-
-
 def test_agreement_overall_by_sector_and_gender(app, fx):
     with app.test_request_context():
         report = build_report(fx.event)

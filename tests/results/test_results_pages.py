@@ -6,28 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from consult.accounts.models import Role
 from consult.agenda.models import ItemKind
 from consult.extensions import db
 from tests.conftest import login
 from tests.helpers import workshop
-from tests.results import workshop_fixture
-
-
-@pytest.fixture
-def fx(app, make):
-    return workshop_fixture.build(make)
-
-
-@pytest.fixture
-def analyst(client, make):
-    user = make.user(Role.analyst)
-    db.session.commit()
-    login(client, user)
-    client.post("/language", data={"lang": "en", "next": "/"})
-    return user
 
 
 def _get(client, url):

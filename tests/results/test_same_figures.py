@@ -16,10 +16,8 @@ from collections import Counter, defaultdict
 import pytest
 from openpyxl import load_workbook
 
-from consult.accounts.models import Role
 from consult.extensions import db
 from consult.voting.models import ResponseChoice
-from tests.conftest import login
 from tests.results import workshop_fixture
 
 
@@ -92,15 +90,6 @@ def _check_bars(fx, code, chunk, surface):
     assert _answers(chunk) == want["n"], (surface, code)
     if code == "A1":
         assert f'data-no-opinion="{want["no_opinion"]}"' in chunk, surface
-
-
-@pytest.fixture
-def analyst(client, make):
-    user = make.user(Role.analyst)
-    db.session.commit()
-    login(client, user)
-    client.post("/language", data={"lang": "en", "next": "/"})
-    return user
 
 
 def test_results_page(client, fx, analyst):

@@ -11,15 +11,9 @@ from sqlalchemy import select
 
 from consult.extensions import db
 from consult.voting.models import Response
-from tests.results import workshop_fixture
 
 FILE_EDITED = "file ≠ its own checksum (edited after export)"
 DATABASE_CHANGED = "database changed since export"
-
-
-@pytest.fixture
-def fx(app, make):
-    return workshop_fixture.build(make)
 
 
 def _export(app, fx, path, *extra):

@@ -23,11 +23,6 @@ SHEETS = ["About", "Summary", "Rankings", "By sector", "By gender", "Distributio
           "Participation", "Responses", "Codebook"]
 
 
-@pytest.fixture
-def fx(app, make):
-    return workshop_fixture.build(make)
-
-
 def _workbook(app, fx, lang="en", **filters):
     out = io.BytesIO()
     with app.test_request_context():
@@ -285,7 +280,7 @@ def test_about_states_the_rounding_and_the_modified_borda_rule(app, fx):
     rows = _rows(wb["About"])
     text = "\n".join(str(r[1]) for r in rows)
     assert "m − p + 1" in text and "k − p + 1" not in text
-    assert "rounded half up" in text and "62.5% shows as 63%" in text
+    assert "rounded half up" in text and "62.5% → 63%" in text
     assert "no opinion given" in text
     # The rows verify-export reads stay where it reads them.
     assert rows[ABOUT_ROW["join_code"] - 1] == ["Join code", fx.event.join_code]
