@@ -42,7 +42,7 @@ seed: install
 	$(BIN)/flask consult seed-demo
 
 extract: install ## refresh translations/messages.pot from the code and templates
-	$(BIN)/pybabel extract --no-location --sort-by-file -F translations/babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --project Consult --copyright-holder "Consult contributors" .
+	$(BIN)/pybabel extract --no-location --sort-by-file -F translations/babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o translations/messages.pot --project Consult --copyright-holder "Consult contributors" .
 
 update-catalogs: extract ## merge new strings into the km and en catalogs
 	$(BIN)/pybabel update --no-wrap -i translations/messages.pot -d translations --ignore-obsolete

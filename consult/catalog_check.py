@@ -27,6 +27,7 @@ def extract_current() -> set[str]:
         subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
             [sys.executable, "-m", "babel.messages.frontend", "extract", "--no-location",
              "-F", str(TRANSLATIONS / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
+             "-k", "lazy_pgettext:1c,2",
              "-o", str(out), "."],
             check=True, cwd=ROOT, capture_output=True,
         )

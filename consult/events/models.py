@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.enums import StrEnum, enum_column
@@ -34,9 +35,9 @@ class EventStatus(StrEnum):
 
 #: How each status reads on staff pages.
 STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "live": _l("Live"),
-    "archived": _l("Archived"),
+    "draft": lazy_pgettext("event status", "Draft"),
+    "live": lazy_pgettext("event status", "Live"),
+    "archived": lazy_pgettext("event status", "Archived"),
 }
 
 

@@ -98,7 +98,7 @@ DEFINITIONS = [
        "“n < 3”, never as a percentage, so small groups stay anonymous; a group whose answers "
        "are all “no opinion” reads “no opinion given”, a group with none “no answers”."),
     _l("Rounding: percentages are kept unrounded in the cells and shown rounded half up "
-       "(62.5% shows as 63%), as Excel and LibreOffice show them and as the results pages do; "
+       "(62.5% → 63%), as Excel and LibreOffice show them and as the results pages do; "
        "means and scores are rounded half up to two decimals. Thresholds compare unrounded "
        "values."),
     _l("Priority score: mean points of the answers (high 3, medium 2, low 1); the Rankings "
