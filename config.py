@@ -33,6 +33,10 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
     #: Milliseconds SQLite waits for a lock before giving up.
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
+    #: A writer stuck this long on a lock another program holds makes the writers queued behind
+    #: it give up at once (503, try again) instead of taking every worker thread
+    #: (consult/database.py). Normal turns last a few milliseconds.
+    SQLITE_STALLED_WRITER_MS = int(os.environ.get("SQLITE_STALLED_WRITER_MS", "1000"))
     #: Seconds each page of revealed results stays on the projector before the next one.
     SCREEN_PAGE_SECONDS = int(os.environ.get("SCREEN_PAGE_SECONDS", "15"))
     #: SQLite durability: FULL keeps an acknowledged vote through a power cut.
@@ -50,13 +54,20 @@ class Config:
     #: not re-signed on every poll and vote (that cost ~10 % of a status request).
     PERMANENT_SESSION_LIFETIME = timedelta(days=int(os.environ.get("SESSION_DAYS", "180")))
     SESSION_REFRESH_EACH_REQUEST = False
+    #: A staff sign-in lasts a working day, though it shares the participant's long cookie
+    #: (consult/access.py checks the time of sign-in stored in the session).
+    STAFF_SESSION_HOURS = float(os.environ.get("STAFF_SESSION_HOURS", "12"))
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a phone may keep a page open all day
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(8 * 1024 * 1024)))
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    #: Where limits are counted. Unset: a file in the instance folder that every process of
+    #: this machine shares (consult/ratelimit.py), so ``make run``'s processes together allow
+    #: what a limit says. Several machines: ``redis://…``. ``memory://`` counts per process.
+    RATELIMIT_STORAGE_URI = (os.environ.get("RATELIMIT_STORAGE_URI")
+                             or f"sqlite:///{INSTANCE_DIR / 'ratelimits.db'}")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True

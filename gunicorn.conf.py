@@ -2,6 +2,8 @@
 
 import os
 
+from gunicorn.glogging import Logger
+
 #: QR codes and printed links carry the port of the socket each request came in on (WSGI
 #: SERVER_PORT, consult/network.py), so whatever is bound here or by --bind is what phones get.
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
@@ -21,3 +23,25 @@ worker_connections = int(os.environ.get("GUNICORN_CONNECTIONS", "1000"))
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, minus secrets: no resume token (/r/…), query string or cookie.
+
+    The access log's request line, path and Referer lose them (consult/logs.py), and so does
+    every line of the error log (gunicorn names the URL of a request that failed).
+    """
+
+    def setup(self, cfg):
+        from consult.logs import RedactingFilter
+
+        super().setup(cfg)  # run again on a reload: one filter is enough
+        if not any(isinstance(f, RedactingFilter) for f in self.error_log.filters):
+            self.error_log.addFilter(RedactingFilter())
+
+    def atoms(self, resp, req, environ, request_time):
+        from consult.logs import redact_atoms
+
+        return redact_atoms(super().atoms(resp, req, environ, request_time))
+
+
+logger_class = RedactingLogger

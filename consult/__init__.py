@@ -27,7 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.update(config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    from consult.database import secure_instance_folder
+
+    secure_instance_folder(app.instance_path)  # owner only: tokens, password hashes, the key
     if not app.config.get("SECRET_KEY"):
         from consult.security import load_or_create_secret_key
 
@@ -42,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     from consult.security import SessionInterface
 
     app.session_interface = SessionInterface()
+    _guard_input(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
@@ -51,6 +54,18 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     return app
+
+
+def _guard_input(app: Flask) -> None:
+    """Ids past the database's integers name no page; NUL bytes never reach a view.
+
+    Set before the blueprints (their rules take the converter when added) and before the
+    extensions (this hook then runs first, ahead of CSRF and the rate limits).
+    """
+    from consult.inputs import IdConverter, clean_request
+
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(clean_request)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -98,6 +113,7 @@ def _register_hooks(app: Flask) -> None:
         format_dt,
         format_number,
         format_pct,
+        install_message_numbers,
         khmer_digits,
         localize_digits,
         tr,
@@ -131,6 +147,7 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.filters["digits"] = localize_digits
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    install_message_numbers(app)
 
 
 @sa_event.listens_for(Engine, "connect")

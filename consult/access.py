@@ -7,11 +7,12 @@ Views load what a URL names through these functions only, so "the event of this 
 from __future__ import annotations
 
 import re
+import time
 from functools import wraps
 
 import flask_babel
-from flask import abort, g, session
-from flask_login import current_user, login_required
+from flask import abort, current_app, g, session
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from consult.accounts.models import Role, User
@@ -21,14 +22,56 @@ from consult.extensions import db, login_manager
 
 #: Session key holding the participant's token (the session cookie is signed).
 PARTICIPANT_SESSION_KEY = "participant"
+#: Session key holding when the staff member signed in (Unix time): their sign-in lasts
+#: STAFF_SESSION_HOURS though the cookie it shares with a participant lasts months.
+STAFF_LOGIN_AT_KEY = "staff_login_at"
 #: Join codes are at most this long (``Event.join_code``); longer input is never looked up.
 MAX_CODE_LENGTH = 12
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """Load the session's staff member, unless the session was ended or its day is over.
+
+    The session holds ``"<id>:<session_version>"`` (``User.get_id``): signing out or changing
+    the password raises the version, so every copy of an older cookie loads nobody.
+    """
+    match = re.fullmatch(r"([0-9]{1,18}):([0-9]{1,18})", str(user_id))
+    if match is None or not _staff_session_within_limit():
+        return None  # no version (a cookie from before them), or the working day is over
+    user = db.session.get(User, int(match[1]))
+    if user is None or not user.active or user.session_version != int(match[2]):
+        return None
+    return user
+
+
+def _staff_session_within_limit() -> bool:
+    """Whether the staff sign-in stored in the session is less than STAFF_SESSION_HOURS old."""
+    signed_in_at = session.get(STAFF_LOGIN_AT_KEY)
+    if not isinstance(signed_in_at, int | float) or isinstance(signed_in_at, bool):
+        return False
+    age = time.time() - signed_in_at
+    return -60 < age < current_app.config["STAFF_SESSION_HOURS"] * 3600
+
+
+def _drop_csrf_token() -> None:
+    """Forget the form token, so the next page gets a new one (flask_wtf makes it anew)."""
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(name, None)
+    g.pop(name, None)
+
+
+def sign_in_staff(user: User) -> None:
+    """Start a staff session in this browser: a new form token, the time, the session version."""
+    _drop_csrf_token()  # a token planted or read before sign-in is worth nothing after it
+    login_user(user)
+    session[STAFF_LOGIN_AT_KEY] = int(time.time())
+
+
+def sign_out_staff() -> None:
+    """End the staff session in this browser (the participant, if any, stays)."""
+    logout_user()
+    session.pop(STAFF_LOGIN_AT_KEY, None)
 
 
 def roles_required(*roles: Role):
@@ -199,3 +242,9 @@ def sign_in_participant(participant) -> None:
     session[PARTICIPANT_SESSION_KEY] = participant.token
     session.permanent = True
     g.participant = participant
+
+
+def sign_out_participant() -> None:
+    """Forget the participant in this browser ("this is not my phone"); staff stay signed in."""
+    session.pop(PARTICIPANT_SESSION_KEY, None)
+    g.participant = None

@@ -56,6 +56,33 @@ def create_user_command(username: str, role: str, display_name: str) -> None:
     click.echo(f"Created {role} account {username.strip().lower()!r}.")
 
 
+@consult_cli.command("set-password")
+@click.argument("username")
+def set_password_command(username: str) -> None:
+    """Set a staff account's password (prompted, or read from stdin); its sessions end."""
+    from sqlalchemy import select
+
+    from consult.accounts.models import User
+    from consult.accounts.operations import change_password
+    from consult.errors import ConsultError
+
+    name = username.strip().lower()
+    user = db.session.scalar(select(User).where(User.username == name))
+    if user is None:
+        raise click.ClickException(f"No staff account is called {name!r}.")
+    if sys.stdin.isatty():
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        change_password(user, password)
+    except ConsultError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Changed the password of {name!r}; every session of the account has ended.")
+
+
 @consult_cli.command("urls")
 @click.option("--port", type=int, default=8000, show_default=True, envvar="PORT",
               help="The port the server listens on ($PORT; `make run` passes its own).")
@@ -89,7 +116,11 @@ def _find_event(ref: str):
               show_default=True)
 @click.option("--lang", type=click.Choice(["km", "en", "both"]), default="both", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), required=True)
-def export_command(event_ref: str, fmt: str, lang: str, out_path: str) -> None:
+@click.option("--no-identifying", "no_identifying", is_flag=True,
+              help="Leave out the organisation, and the participant code of every response "
+                   "with a comment (docs/security.md).")
+def export_command(event_ref: str, fmt: str, lang: str, out_path: str,
+                   no_identifying: bool) -> None:
     """Export an event's results (EVENT: id or join code) as a workbook or CSV."""
     from sqlalchemy import func, select
 
@@ -108,18 +139,48 @@ def export_command(event_ref: str, fmt: str, lang: str, out_path: str) -> None:
         if fmt == "csv":
             with open(out_path, "w", encoding="utf-8", newline="") as fh, click.progressbar(
                     length=total, label="Responses", file=sys.stderr) as bar:
-                for chunk in csv_chunks(event, filters, "km" if lang == "km" else "en"):
+                for chunk in csv_chunks(event, filters, "km" if lang == "km" else "en",
+                                        identifying=not no_identifying):
                     fh.write(chunk)
                     bar.update(chunk.count("\n"))
             digest = None
         else:
             with open(out_path, "wb") as fh, click.progressbar(
                     length=total, label="Responses", file=sys.stderr) as bar:
-                digest = write_workbook(event, filters, lang, fh, progress=bar.update)
+                digest = write_workbook(event, filters, lang, fh, progress=bar.update,
+                                        identifying=not no_identifying)
     record(f"export.{fmt}", event_id=event.id, target=event, lang=lang, via="cli",
-           checksum=digest)
+           checksum=digest, identifying=not no_identifying)
     db.session.commit()
     click.echo(f"Wrote {out_path} ({total} responses).")
+
+
+@consult_cli.command("reissue-link")
+@click.argument("event_ref", metavar="EVENT")
+@click.argument("public_code", metavar="PARTICIPANT_CODE")
+@click.option("--port", type=int, default=8000, show_default=True, envvar="PORT",
+              help="The port the server listens on, for the link when PUBLIC_URL is unset.")
+def reissue_link_command(event_ref: str, public_code: str, port: int) -> None:
+    """Give a participant (EVENT: id or join code; code P-…) a new resume link and print it.
+
+    Their old link, badge QR code and every browser signed in with them stop working.
+    """
+    from flask import url_for
+
+    from consult.network import public_base_url
+    from consult.participants.operations import participant_by_public_code, reissue_resume_link
+
+    event = _find_event(event_ref)
+    participant = participant_by_public_code(event, public_code)
+    if participant is None:
+        raise click.ClickException(
+            f"No participant {public_code.strip().upper()} in event {event.join_code}.")
+    reissue_resume_link(participant)
+    db.session.commit()
+    with current_app.test_request_context():
+        path = url_for("participants.resume", token=participant.token)
+    click.echo(f"New resume link for {participant.public_code} (the old one no longer works):")
+    click.echo(public_base_url(current_app, port) + path)
 
 
 @consult_cli.command("verify-export")
@@ -164,3 +225,54 @@ def verify_export_command(path: str) -> None:
         click.echo("DIFFERENT: the file is as exported, but the responses in the database "
                    "changed since; export again for the current figures.")
     sys.exit(1)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{n / 1000:.1f} kB"
+
+
+@consult_cli.command("backup")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True),
+              help="File to write (default: instance/backups/consult-<UTC time>.db).")
+@click.option("--every", "every", type=click.FloatRange(min=0.1), default=None, metavar="MINUTES",
+              help="Keep going: a new backup every MINUTES until Ctrl-C (while an event is live).")
+@click.option("--keep", type=click.IntRange(min=1), default=48, show_default=True,
+              help="With --every: how many of the newest backups to keep in instance/backups.")
+def backup_command(out_path: str | None, every: float | None, keep: int) -> None:
+    """Back up the database while the app runs (SQLite online backup, or pg_dump).
+
+    Safe during a workshop: votes go on while the copy is made, and the copy holds every vote
+    acknowledged before it began. The file is readable by its owner only. Restore: docs/deploy.md.
+    """
+    import time
+    from pathlib import Path
+
+    from consult.database import BackupError, backup_database, default_backup_path, prune_backups
+
+    if every is not None and out_path:
+        raise click.UsageError("--every writes a new file each time: leave out --out.")
+    url = db.engine.url
+    timeout = current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000)
+    while True:
+        target = Path(out_path) if out_path else default_backup_path(current_app.instance_path, url)
+        try:
+            made = backup_database(url, target, timeout)
+        except BackupError as error:
+            if every is None:
+                raise click.ClickException(str(error)) from None
+            click.echo(f"Backup skipped: {error}", err=True)
+        else:
+            click.echo(f"Backed up to {made.path} ({_size(made.size)}, copied in "
+                       f"{made.seconds:.2f} s; integrity check: {made.integrity}).")
+            if made.integrity not in ("ok", "pg_dump completed") and every is None:
+                raise click.ClickException("The copy failed its integrity check: do not rely "
+                                           "on it; check the disk and run the command again.")
+        if every is None:
+            return
+        for old in prune_backups(target.parent, keep):
+            click.echo(f"Removed the old backup {old.name} (keeping the newest {keep}).")
+        try:
+            time.sleep(every * 60)
+        except KeyboardInterrupt:
+            click.echo("Stopped; no backup was interrupted.")
+            return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -12,6 +12,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from consult.access import NeedsProfile, WrongCode
 from consult.errors import ConsultError
+from consult.logs import RedactingFilter, redact_url
+
+#: Seconds a client is told to wait before sending again what a busy database refused (503).
+BUSY_RETRY_AFTER = 2
 
 #: Title and explanation per status code, in words a participant understands.
 ERROR_TEXTS = {
@@ -72,19 +76,41 @@ def render_error(code: int, message=None):
 
 
 def register_error_handlers(app: Flask) -> None:
+    # No resume token or projector key in any line the app logs (consult/logs.py): on the
+    # app's logger, and on Flask's handler, which the app's child loggers also reach.
+    from flask.logging import default_handler
+
+    for target in (app.logger, default_handler):
+        if not any(isinstance(f, RedactingFilter) for f in target.filters):
+            target.addFilter(RedactingFilter())
+
     @app.errorhandler(WrongCode)
     def _wrong_code(error: WrongCode):
+        # Every wrong code of every page counts here, and only wrong codes: a right one never
+        # reaches this handler, so it always opens, however many typos came from the Wi-Fi.
         from consult.participants.forms import JoinForm
+        from consult.ratelimit import TOO_MANY_WRONG_CODES, wrong_code_allowed
 
+        allowed, retry_after = wrong_code_allowed()
         form = JoinForm(formdata=None)
         form.code.data = error.code
-        form.code.errors = [
-            _l("No consultation has the code “%(code)s”. Check the code on the screen and try "
-               "again.", code=error.code)
-        ]
+        if allowed:
+            status = 404
+            form.code.errors = [
+                _l("No consultation has the code “%(code)s”. Check the code on the screen and "
+                   "try again.", code=error.code)
+            ]
+        else:
+            status = 429
+            form.code.errors = [TOO_MANY_WRONG_CODES]
         if wants_json():
-            return render_error(404, form.code.errors[0])
-        return render_template("participants/landing.html", form=form), 404
+            response = app.make_response(render_error(status, form.code.errors[0]))
+        else:
+            response = app.make_response(
+                (render_template("participants/landing.html", form=form), status))
+        if not allowed:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(NeedsProfile)
     def _needs_profile(error: NeedsProfile):
@@ -112,15 +138,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _database_unavailable(error):
         # Locked past the busy timeout, or the server is gone: nothing was saved, say so.
-        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
-                           error.orig)
+        app.logger.warning("Database unavailable on %s %s: %s", request.method,
+                           redact_url(request.path), error.orig)
         from consult.extensions import db
 
         with contextlib.suppress(OperationalError):
             db.session.rollback()
         response = render_error(503)
         response = app.make_response(response)
-        response.headers["Retry-After"] = "2"
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        g.retry_after = BUSY_RETRY_AFTER  # kept over the rate limiter's header (extensions.py)
         return response
 
     @app.errorhandler(InternalServerError)
@@ -132,7 +159,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("Unhandled error on %s %s", request.method, redact_url(request.path))
         from consult.extensions import db
 
         db.session.rollback()

@@ -7,7 +7,7 @@ import secrets
 import time
 from pathlib import Path
 
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -60,17 +60,43 @@ def add_security_headers(response):
     return response
 
 
+class Session(SecureCookieSession):
+    """The signed-cookie session of a request that read the browser's cookie."""
+
+    #: Templates ask this (``session.unopened``) before drawing a form that needs the session.
+    unopened = False
+
+
+class UnopenedSession(Session):
+    """The empty session of a request that never read the cookie: never saved.
+
+    Saving it would replace the browser's cookie, signing out the participant or staff member
+    it held: an error page on these paths (a missing font, a wrong method) draws a form whose
+    token would be stored in it.
+    """
+
+    unopened = True
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, left unopened on the requests that never read them.
 
     The status document (polled by every phone every 3 s), the health check and static files
     need no session: verifying and decoding the cookie was a fifth of a poll's cost, and with
     an empty session no participant is looked up either (``access.load_participant``).
+    Nothing such a request does can change the cookie: its session is never saved.
     """
+
+    session_class = Session
 
     def open_session(self, app, request):
         path = request.path
         if (path.endswith("/status.json") or path == "/healthz"
                 or path.startswith(app.static_url_path + "/")):
-            return self.session_class()
+            return UnopenedSession()
         return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if isinstance(session, UnopenedSession):
+            return
+        super().save_session(app, session, response)

@@ -1,4 +1,5 @@
-"""Rate limits shared through Redis (several processes), and the app without Redis."""
+"""Rate-limit storage: the SQLite file the processes of one machine share (the default),
+Redis for several machines, and the app when either is unreachable."""
 
 from __future__ import annotations
 
@@ -64,4 +65,141 @@ def test_app_keeps_serving_when_redis_is_unreachable(app, make, caplog, other_ap
         codes = [vote(client, event, items[0], "4").status_code for _ in range(limit + 1)]
     # Every vote served, and the limit still holds: counted in memory while Redis is away.
     assert codes[:limit] == [200] * limit and codes[limit] == 429
+    assert any("falling back to in-memory" in r.getMessage() for r in caplog.records)
+
+
+# The default storage: a SQLite file that the processes of one machine share.
+
+def _storage(path):
+    from limits.storage import storage_from_string
+
+    return storage_from_string(f"sqlite:///{path}")
+
+
+def test_sqlite_storage_counts_in_windows(tmp_path):
+    import time
+
+    storage = _storage(tmp_path / "limits.db")
+    assert storage.get("k") == 0 and storage.check()
+    assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.incr("k", 60, amount=2) == 5 and storage.get("k") == 5
+    assert 59 < storage.get_expiry("k") - time.time() <= 60
+    storage.clear("k")
+    assert storage.get("k") == 0
+    storage.incr("short", 0.2)
+    time.sleep(0.3)
+    assert storage.get("short") == 0 and storage.incr("short", 60) == 1  # a new window
+    assert storage.reset() == 1 and storage.get("short") == 0
+
+
+def test_sqlite_storage_file_is_for_the_owner_only(tmp_path):
+    import stat
+
+    path = tmp_path / "instance" / "limits.db"
+    _storage(path).incr("login-account:dara", 60)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_processes_of_one_machine_share_the_counts(tmp_path):
+    """Three processes of four threads each add to one count: none is lost."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "limits.db"
+    script = (
+        "import sys, threading\n"
+        "import consult.ratelimit\n"
+        "from limits.storage import storage_from_string\n"
+        f"s = storage_from_string('sqlite:///{path}')\n"
+        "def work():\n"
+        "    for _ in range(250): s.incr('shared', 60)\n"
+        "threads = [threading.Thread(target=work) for _ in range(4)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+    )
+    processes = [subprocess.Popen([sys.executable, "-c", script]) for _ in range(3)]
+    assert [p.wait(timeout=60) for p in processes] == [0, 0, 0]
+    assert _storage(path).get("shared") == 3 * 4 * 250
+
+
+def test_a_thread_per_request_leaves_no_descriptor_behind(tmp_path):
+    """`flask run` starts a thread per request: each may connect, none may leak a lock file."""
+    import gc
+    import os
+    import threading
+
+    storage = _storage(tmp_path / "limits.db")
+    storage.incr("k", 60)
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(50):
+        thread = threading.Thread(target=storage.incr, args=("k", 60))
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert storage.get("k") == 51
+    assert len(os.listdir("/proc/self/fd")) <= before + 2
+
+
+def test_a_forked_worker_counts_in_the_same_file(tmp_path):
+    """gunicorn --preload forks after the app (and its storage) exist: the child reconnects."""
+    import multiprocessing
+    import warnings
+
+    storage = _storage(tmp_path / "limits.db")
+    assert storage.incr("k", 60) == 1
+    child = multiprocessing.get_context("fork").Process(target=storage.incr, args=("k", 60))
+    with warnings.catch_warnings():  # Python 3.12 warns about fork() beside threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child.start()
+    child.join(timeout=30)
+    assert child.exitcode == 0 and storage.get("k") == 2
+
+
+def test_default_storage_is_a_file_in_the_instance_folder(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "RATELIMIT_STORAGE_URI"}
+    env["CONSULT_INSTANCE"] = str(tmp_path)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    uri = subprocess.run([sys.executable, "-c", "import config; "
+                          "print(config.Config.RATELIMIT_STORAGE_URI)"], cwd=root,
+                         env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert uri == f"sqlite:///{tmp_path}/ratelimits.db"
+
+
+def test_one_participant_limit_in_the_default_storage_spans_app_instances(app, make, other_app,
+                                                                          tmp_path):
+    """Votes through two app instances on one storage file count together."""
+    event, _, items = workshop(make)
+    person = make.participant(event)
+    db.session.commit()
+    config = {"RATELIMIT_ENABLED": True,
+              "RATELIMIT_STORAGE_URI": f"sqlite:///{tmp_path}/ratelimits.db"}
+    first = other_app(**config)
+    first_client = first.test_client()
+    as_participant(first_client, person)
+    from consult.voting.views import VOTE_LIMIT
+
+    limit = int(VOTE_LIMIT.split()[0])
+    codes = [vote(first_client, event, items[0], "4").status_code for _ in range(limit - 5)]
+    second = other_app(**config)  # a fresh process's storage: only the file is shared
+    second_client = second.test_client()
+    as_participant(second_client, person)
+    codes += [vote(second_client, event, items[0], "4").status_code for _ in range(6)]
+    assert codes[:limit] == [200] * limit and codes[limit] == 429
+
+
+def test_app_keeps_serving_when_the_storage_file_cannot_be_opened(app, make, caplog, other_app,
+                                                                  _restore_limiter):
+    event, _, items = workshop(make)
+    person = make.participant(event)
+    db.session.commit()
+    broken = other_app(RATELIMIT_ENABLED=True,
+                       RATELIMIT_STORAGE_URI="sqlite:////proc/no-such-dir/ratelimits.db")
+    client = broken.test_client()
+    as_participant(client, person)
+    with caplog.at_level("WARNING"):
+        assert vote(client, event, items[0], "4").status_code == 200
+        assert client.get("/j/WRONG2").status_code == 404
     assert any("falling back to in-memory" in r.getMessage() for r in caplog.records)

@@ -55,6 +55,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Last successful sign-in (UTC); NULL until the first.
     last_login_at: Mapped[datetime | None]
+    #: Which sign-ins still count: every session carries the number it was started with
+    #: (``get_id``), so raising it on sign-out or a password change ends every copy of the
+    #: cookie, on every device, at once.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -65,6 +69,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what the session stores
+        """Name the account and its session version, so a revoked session no longer loads."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """End every session of this account (each one holds the old ``session_version``)."""
+        self.session_version += 1
 
     def can(self, *roles: Role) -> bool:
         """Return whether the user has one of ``roles`` (admin has every role)."""
@@ -80,7 +92,8 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
     __table_args__ = (sa.Index("ix_audit_entries_event_id_created_at", "event_id", "created_at"),)
 
-    #: Surrogate key; entries are only ever added, never changed.
+    #: Surrogate key. Entries are only added, except that failed sign-ins of one account in one
+    #: minute share a row whose details count them (so a password guesser cannot flood the trail).
     id: Mapped[int] = mapped_column(primary_key=True)
     #: When it happened (UTC).
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

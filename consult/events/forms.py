@@ -14,11 +14,24 @@ _COUNT = [InputRequired(message=_l("Please give a number.")),
           NumberRange(min=1, max=1000, message=_l("Between 1 and 1000."))]
 
 
+class PercentField(DecimalField):
+    """A percentage: a finite decimal (``NaN``, ``sNaN`` and ``inf`` parse, but are no number)."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, validators=_PCT, places=1, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if valuelist and self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(_PCT[1].message)
+
+
 class ThresholdsForm(FlaskForm):
-    validate_pct = DecimalField(_l("Validation threshold (agree %)"), validators=_PCT, places=1)
-    sector_floor_pct = DecimalField(_l("Sector floor (agree %)"), validators=_PCT, places=1)
-    contest_pct = DecimalField(_l("Contest threshold (agree %)"), validators=_PCT, places=1)
-    spread_pct = DecimalField(_l("Spread threshold (points)"), validators=_PCT, places=1)
+    validate_pct = PercentField(_l("Validation threshold (agree %)"))
+    sector_floor_pct = PercentField(_l("Sector floor (agree %)"))
+    contest_pct = PercentField(_l("Contest threshold (agree %)"))
+    spread_pct = PercentField(_l("Spread threshold (points)"))
     min_sector_n = IntegerField(_l("Minimum answers for an eligible sector"), validators=_COUNT)
     min_cell = IntegerField(_l("Small-cell minimum"), validators=_COUNT)
     khmer_digits = BooleanField(_l("Show numbers with Khmer digits on Khmer pages"))

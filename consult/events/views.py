@@ -45,7 +45,7 @@ def change_event_status(event_id: int):
     event = event_or_404(event_id)
     form = StatusForm()
     if not form.validate_on_submit():
-        flash(" ".join(form.status.errors) or _("Please choose a status."), "error")
+        flash(" ".join(map(str, form.status.errors)) or _("Please choose a status."), "error")
         return redirect(url_for("events.edit_settings", event_id=event.id) + "#status")
     try:
         change_status(event, current_user, form.status.data)

@@ -32,3 +32,13 @@ class ProfileForm(FlaskForm):
     def set_sectors(self, sectors, label) -> None:
         """Offer the event's sectors, labelled in the current language."""
         self.sector.choices = [SelectChoice(s.id, label(s)) for s in sectors]
+
+
+class ReissueLinkForm(FlaskForm):
+    public_code = StringField(
+        _l("Participant code"),
+        validators=[InputRequired(message=_l("Please type the participant's code.")),
+                    Length(max=20)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
+                   "placeholder": "P-7KQ2M9"},
+    )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 
+from consult.access import normalize_code
+from consult.accounts.operations import record
 from consult.agenda.models import Round
 from consult.errors import ConsultError
 from consult.events.models import Event, JoinMode, Sector
 from consult.extensions import db
-from consult.participants.models import Gender, Participant, Source
+from consult.participants.models import PUBLIC_CODE_ALPHABET, Gender, Participant, Source, new_token
 from consult.timeutil import utcnow
 from consult.voting.models import Response
 
@@ -78,3 +80,24 @@ def participant_by_token(token: str) -> Participant | None:
     if not token or len(token) > 64:
         return None
     return db.session.scalar(select(Participant).where(Participant.token == token))
+
+
+def participant_by_public_code(event: Event, code: str) -> Participant | None:
+    """Find a participant of ``event`` by their public code, typed any way (``p 7kq2m9``)."""
+    code = normalize_code(code)  # drops the dash of "P-7KQ2M9"
+    if len(code) == 7 and code.startswith("P"):
+        code = code[1:]
+    if len(code) != 6 or not set(code) <= set(PUBLIC_CODE_ALPHABET):
+        return None
+    return db.session.scalar(select(Participant).where(Participant.event_id == event.id,
+                                                       Participant.public_code == f"P-{code}"))
+
+
+def reissue_resume_link(participant: Participant, actor=None) -> Participant:
+    """Give ``participant`` a new token: the old resume link, badge QR and cookies stop working."""
+    participant.token = new_token()
+    db.session.flush()
+    # Never the token itself: the audit trail is read by analysts.
+    record("participant.reissue_link", user=actor, event_id=participant.event_id,
+           target=participant, public_code=participant.public_code)
+    return participant

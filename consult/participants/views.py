@@ -17,16 +17,21 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from consult.access import (
     event_by_code_or_404,
+    event_or_404,
     normalize_code,
     participant_event_or_404,
     participant_for,
     participant_or_profile,
+    roles_required,
     sign_in_participant,
+    sign_out_participant,
 )
+from consult.accounts.models import Role
 from consult.agenda.models import Round
 from consult.agenda.queries import rounds_accepting_answers
 from consult.database import write_turn
@@ -34,25 +39,19 @@ from consult.events.models import Event, EventStatus
 from consult.extensions import db, limiter
 from consult.i18n import current_lang, tr_text
 from consult.network import public_base_url
-from consult.participants.forms import JoinForm, ProfileForm
+from consult.participants.forms import JoinForm, ProfileForm, ReissueLinkForm
 from consult.participants.operations import (
     join_with_profile,
+    participant_by_public_code,
     participant_by_token,
     profile_locked,
+    reissue_resume_link,
     update_profile,
 )
 from consult.qr import qr_svg
 from consult.timeutil import utcnow
 
 bp = Blueprint("participants", __name__)
-
-#: Wrong codes per address: only failures count, so a room joining together is never blocked.
-JOIN_FAILURE_LIMIT = "20 per minute"
-
-
-def _failed_join(response) -> bool:
-    return response.status_code == 404
-
 
 @bp.get("/")
 def landing():
@@ -61,8 +60,6 @@ def landing():
 
 
 @bp.post("/join")
-@limiter.limit(JOIN_FAILURE_LIMIT, key_func=lambda: f"join:{request.remote_addr}",
-               deduct_when=_failed_join)
 def join():
     """Find the event for a typed join code and go to it."""
     form = JoinForm()
@@ -72,9 +69,9 @@ def join():
     return redirect(url_for("participants.join_event", code=event.join_code))
 
 
+# Wrong codes are limited per address where they are answered (consult/error_pages.py),
+# never before the view: a right code from a busy Wi-Fi address always opens.
 @bp.get("/j/<code>")
-@limiter.limit(JOIN_FAILURE_LIMIT, key_func=lambda: f"join:{request.remote_addr}",
-               deduct_when=_failed_join)
 def join_event(code: str):
     """Open an event from its QR code or link: the profile form, or the waiting screen."""
     event = participant_event_or_404(code)
@@ -158,6 +155,44 @@ def profile(code: str):
     return response
 
 
+@bp.post("/e/<code>/leave")
+def leave_event(code: str):
+    """Forget the participant in this browser ("this is not my phone"); their answers stay."""
+    event_by_code_or_404(code)
+    sign_out_participant()
+    flash(_("You have left this consultation on this device. Your answers are kept: open your "
+            "resume link to come back."), "info")
+    return redirect(url_for("participants.landing"))
+
+
+@bp.route("/staff/events/<int:event_id>/resume-link", methods=["GET", "POST"])
+@roles_required(Role.facilitator)
+def reissue_link(event_id: int):
+    """Give a participant, named by their code, a new resume link; the old one stops working."""
+    event = event_or_404(event_id)
+    form = ReissueLinkForm()
+    if form.validate_on_submit():
+        participant = participant_by_public_code(event, form.public_code.data)
+        if participant is None:
+            form.public_code.errors = [_("No participant of this event has the code “%(code)s”.",
+                                         code=form.public_code.data.strip()[:20])]
+        else:
+            with write_turn():
+                reissue_resume_link(participant, actor=current_user._get_current_object())
+                db.session.commit()
+            resume_url = public_base_url(current_app) + url_for("participants.resume",
+                                                                token=participant.token)
+            response = make_response(render_template(
+                "participants/participant_resume_link.html", event=event, form=None,
+                participant=participant, resume_url=resume_url, resume_qr=qr_svg(resume_url)))
+            # The page carries a secret: keep it out of caches and of the next page's Referer.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Referrer-Policy"] = "no-referrer"
+            return response
+    return render_template("participants/participant_resume_link.html", event=event, form=form,
+                           participant=None), 400 if form.errors else 200
+
+
 def _set_locale_cookie(response, lang: str) -> None:
     from consult.i18n import LOCALE_COOKIE
 
@@ -186,6 +221,17 @@ def _version_query():
         Event.join_code == bindparam("code"))
 
 
+def _unknown_code():
+    """Answer a status poll for a code no live event has; it counts as a wrong code."""
+    from consult.ratelimit import TOO_MANY_WRONG_CODES, wrong_code_allowed
+
+    allowed, retry_after = wrong_code_allowed()
+    if allowed:
+        return jsonify(error="not_found", status=404), 404
+    return (jsonify(error="too_many_wrong_codes", status=429, message=str(TOO_MANY_WRONG_CODES)),
+            429, {"Retry-After": str(retry_after)})
+
+
 @bp.get("/e/<code>/status.json")
 @limiter.exempt  # read-only and cheap; every phone polls it
 def status(code: str):
@@ -194,7 +240,7 @@ def status(code: str):
     # The cheap path, taken by nearly every poll: one indexed row, then 304 Not Modified.
     row = db.session.execute(_version_query(), {"code": code, "now": utcnow()}).first()
     if row is None or row.status == EventStatus.draft:
-        return jsonify(error="not_found", status=404), 404
+        return _unknown_code()
     version, g.event_locale, _status, has_overdue = row
     etag = f"{version}-{current_lang()}"
     if has_overdue or not request.if_none_match.contains(etag):

@@ -107,8 +107,15 @@ class RawRow:
                                self.created_at, self.updated_at))
 
 
-def raw_rows(filters: Filters) -> Iterator[RawRow]:
-    """Stream every response under ``filters`` in id order, with its options merged in."""
+def raw_rows(filters: Filters, identifying: bool = True) -> Iterator[RawRow]:
+    """Stream every response under ``filters`` in id order, with its options merged in.
+
+    ``identifying=False`` leaves out what can name a person (docs/security.md): the
+    organisation, and the participant code of every response that carries a comment, so a
+    comment cannot be joined to its author's other answers. The checksum covers the rows as
+    written, so a copy exported this way verifies too (``verify`` reads the option from the
+    About sheet's filters).
+    """
     base = filters.apply(
         # Kinds, genders and sources read as their stored strings: no enum per cell.
         select(Response.id, Participant.public_code, Response.sector_id,
@@ -141,8 +148,13 @@ def raw_rows(filters: Filters) -> Iterator[RawRow]:
             stored = (">" if kind == ItemKind.ranking else ";").join(picked)
         else:
             stored = "" if value is None else value
+        comment = clean(comment)
+        if not identifying:
+            organisation = None
+            if comment:
+                code = ""
         yield RawRow(rid, code, sector_id, gender, clean(organisation), round_pos, item_id,
-                     item_code, kind, stored, clean(comment), hidden_at is not None, source,
+                     item_code, kind, stored, comment, hidden_at is not None, source,
                      created, updated)
 
 
@@ -190,19 +202,25 @@ CSV_COLUMNS = ["participant", "sector", "gender", "organisation", "round", "item
                "updated_at"]
 
 
-def csv_chunks(event: Event, filters: Filters, lang: str = "en") -> Iterator[str]:
-    """Yield the CSV of raw responses in chunks, starting with a UTF-8 BOM."""
+def csv_chunks(event: Event, filters: Filters, lang: str = "en",
+               identifying: bool = True) -> Iterator[str]:
+    """Yield the CSV of raw responses in chunks, starting with a UTF-8 BOM.
+
+    ``identifying=False``: no organisation, no participant code beside a comment (raw_rows).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     options = options_by_item(event)
-    sectors = sector_labels(event, lang)
+    # Every field staff or a participant typed is neutralised: sector names and item codes too.
+    sectors = {key: neutralise(label) for key, label in sector_labels(event, lang).items()}
     scales = scale_labels(lang)
     yield "\ufeff"
     writer.writerow(CSV_COLUMNS)
-    for n, row in enumerate(raw_rows(filters), start=1):
+    for n, row in enumerate(raw_rows(filters, identifying), start=1):
         writer.writerow([
             row.participant, sectors.get(row.sector_id, ""), row.gender or "",
-            neutralise(row.organisation), row.round_position or "", row.item_id, row.item_code,
+            neutralise(row.organisation), row.round_position or "", row.item_id,
+            neutralise(row.item_code),
             row.kind, row.value if row.value.__class__ is int else neutralise(row.value),
             neutralise(value_label(row, options, lang, scales)),
             neutralise(row.comment), "yes" if row.comment_hidden else "", row.source,
@@ -228,7 +246,13 @@ def comment_rows(filters: Filters, include_hidden: bool) -> list:
     return db.session.execute(stmt).all()
 
 
-def export_filename(event: Event, extension: str) -> str:
+def export_filename(event: Event, extension: str, identifying: bool = True) -> str:
     from consult.timeutil import utcnow
 
-    return f"consult-{event.join_code}-{utcnow():%Y%m%d-%H%M}.{extension}"
+    anonymous = "" if identifying else "-no-identifying"
+    return f"consult-{event.join_code}-{utcnow():%Y%m%d-%H%M}{anonymous}.{extension}"
+
+
+def identifying_arg(value: str | None) -> bool:
+    """Read the download's ``identifying`` parameter: only "0" (or false/no/off) leaves out."""
+    return (value or "").strip().lower() not in {"0", "false", "no", "off"}

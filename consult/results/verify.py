@@ -82,7 +82,10 @@ def verify_workbook(path: str) -> Verification:
         if event is None:
             raise VerifyError(f"No event with join code {code!r} in this database.")
         filters = Filters(event_id=event.id, **_filters(filters_text))
-        result = _compare(expected, _file_lines(wb), (r.canonical() for r in raw_rows(filters)))
+        # A workbook exported without identifying columns says so beside its filters.
+        identifying = _options(filters_text).get("identifying", True) is not False
+        result = _compare(expected, _file_lines(wb),
+                          (r.canonical() for r in raw_rows(filters, identifying)))
         if figures_expected is not None:
             result.figures_expected, result.figures_digest = figures_expected, _figures(wb)
         return result
@@ -125,12 +128,17 @@ def _figures(wb) -> str:
     return digest.hexdigest()
 
 
-def _filters(text) -> dict:
+def _options(text) -> dict:
+    """The filters and export options the About sheet records (JSON), or none."""
     try:
         chosen = json.loads(text) if str(text).startswith("{") else {}
     except ValueError:
         chosen = {}
-    return {k: v for k, v in chosen.items() if k in Filters.__dataclass_fields__}
+    return chosen if isinstance(chosen, dict) else {}
+
+
+def _filters(text) -> dict:
+    return {k: v for k, v in _options(text).items() if k in Filters.__dataclass_fields__}
 
 
 def _file_lines(wb):

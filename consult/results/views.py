@@ -25,7 +25,7 @@ from consult.extensions import db
 from consult.participants.models import GENDER_LABELS
 from consult.results import queries
 from consult.results.consensus import STATUS_LABELS
-from consult.results.export import comment_rows, csv_chunks, export_filename
+from consult.results.export import comment_rows, csv_chunks, export_filename, identifying_arg
 from consult.results.figures import round_half_up, suppressed_text
 from consult.results.forms import SOURCE_LABELS, FilterForm
 from consult.results.labels import COLUMNS
@@ -49,8 +49,20 @@ def _filter_form(event: Event) -> FilterForm:
     return form
 
 
-def _labels(form: FilterForm | None = None) -> dict:
-    return {"cols": COLUMNS, "status_labels": STATUS_LABELS, "gender_labels": GENDER_LABELS, "genders": GENDERS,
+def _filter_args(filters: queries.Filters) -> dict:
+    """The query of links that keep the chosen filters: the valid ones only, by their names.
+
+    Never the request's own arguments: a link built from ``lang``, ``_method`` or ``event_id``
+    in the query string failed (or pointed elsewhere).
+    """
+    chosen = (("round", filters.round_id), ("section", filters.section_id),
+              ("sector", filters.sector_id), ("gender", filters.gender), ("source", filters.source))
+    return {name: value for name, value in chosen if value is not None}
+
+
+def _labels(form: FilterForm | None = None, filters: queries.Filters | None = None) -> dict:
+    return {"filter_args": _filter_args(filters) if filters is not None else {},
+            "cols": COLUMNS, "status_labels": STATUS_LABELS, "gender_labels": GENDER_LABELS, "genders": GENDERS,
             "agreement_scale": AGREEMENT_SCALE, "priority_scale": PRIORITY_SCALE,
             "source_labels": SOURCE_LABELS,
             "filters_in_force": form.in_force() if form is not None else [],
@@ -79,7 +91,7 @@ def summary(event_id: int):
     report = build_report(event, filters)
     return render_template("results/results_summary.html", event=event, form=form,
                            report=report, participation=participation(event, filters),
-                           **_labels(form))
+                           **_labels(form, filters))
 
 
 @bp.get("/results/items/<int:item_id>")
@@ -89,13 +101,18 @@ def item_detail(event_id: int, item_id: int):
     event = event_or_404(event_id)
     item = item_or_404(event, item_id)
     form = _filter_form(event)
-    filters = replace(form.filters(event.id), item_ids=(item.id,))
+    chosen = form.filters(event.id)
+    # Round and section choose items, and this page is one item: only the filters on who
+    # answered apply (a round that left the item out made the page fail). The links keep them.
+    filters = replace(chosen, round_id=None, section_id=None, item_ids=(item.id,))
+    form.round.data = form.section.data = 0
     report = build_report(event, filters)
     result = report.by_id(item.id)
     comments = comment_rows(filters, include_hidden=True)
     texts = queries.text_answers(filters) if item.kind == ItemKind.text else []
     return render_template("results/results_item.html", event=event, form=form, result=result,
-                           report=report, comments=comments, texts=texts, **_labels(form))
+                           report=report, comments=comments, texts=texts,
+                           **_labels(form, chosen))
 
 
 @bp.get("/comments")
@@ -104,9 +121,10 @@ def comments(event_id: int):
     """List every comment with its item, sector, gender, language and source."""
     event = event_or_404(event_id)
     form = _filter_form(event)
-    rows = comment_rows(form.filters(event.id), include_hidden=True)
+    filters = form.filters(event.id)
+    rows = comment_rows(filters, include_hidden=True)
     return render_template("results/results_comments.html", event=event, form=form, rows=rows,
-                           **_labels(form))
+                           **_labels(form, filters))
 
 
 def _export_lang() -> str:
@@ -121,14 +139,15 @@ def export_xlsx(event_id: int):
     event = event_or_404(event_id)
     filters = _filter_form(event).filters(event.id)
     lang = _export_lang()
+    identifying = identifying_arg(request.args.get("identifying"))
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it after streaming
-    checksum = write_workbook(event, filters, lang, spool)
+    checksum = write_workbook(event, filters, lang, spool, identifying=identifying)
     record("export.xlsx", user=current_user, event_id=event.id, target=event,
-           filters=filters.as_dict(), lang=lang, checksum=checksum)
+           filters=filters.as_dict(), lang=lang, checksum=checksum, identifying=identifying)
     db.session.commit()
     spool.seek(0)
     return send_file(spool, mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=export_filename(event, "xlsx"), max_age=0)
+                     download_name=export_filename(event, "xlsx", identifying), max_age=0)
 
 
 @bp.get("/export.csv")
@@ -137,10 +156,12 @@ def export_csv(event_id: int):
     """Download the raw responses as CSV (UTF-8 with BOM, so Excel reads Khmer)."""
     event = event_or_404(event_id)
     filters = _filter_form(event).filters(event.id)
+    identifying = identifying_arg(request.args.get("identifying"))
     record("export.csv", user=current_user, event_id=event.id, target=event,
-           filters=filters.as_dict())
+           filters=filters.as_dict(), identifying=identifying)
     db.session.commit()
     lang = _export_lang()
-    return Response(stream_with_context(csv_chunks(event, filters, "km" if lang == "km" else "en")),
-                    mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{export_filename(event, "csv")}"'})
+    chunks = csv_chunks(event, filters, "km" if lang == "km" else "en", identifying=identifying)
+    name = export_filename(event, "csv", identifying)
+    return Response(stream_with_context(chunks), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -160,5 +160,5 @@ def test_only_failed_joins_count_towards_the_limit(client, make):
         assert client.post("/join", data={"code": event.join_code}).status_code == 302
     codes = [client.post("/join", data={"code": "WRONG1"}).status_code for _ in range(21)]
     assert codes[:20] == [404] * 20 and codes[20] == 429
-    assert "Too many attempts" in client.post("/join", data={"code": "WRONG1"}).get_data(
+    assert "Too many wrong codes" in client.post("/join", data={"code": "WRONG1"}).get_data(
         as_text=True)

@@ -79,6 +79,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("participants.profile", "POST"): Route("/e/{code}/profile",
                                             {**everyone(WAIT), "participant": 409}, data=PROFILE),
     ("participants.wait", "GET"): Route(WAIT, participant_only(200)),
+    # "This is not my phone": forgets whoever the cookie names (nobody's a no-op); staff stay.
+    ("participants.leave_event", "POST"): Route("/e/{code}/leave", everyone(LANDING)),
     ("participants.status", "GET"): Route("/e/{code}/status.json", everyone(200)),
     ("voting.vote_page", "GET"): Route(VOTE_PAGE, participant_only(200)),
     ("voting.submit_round", "POST"): Route(VOTE_PAGE, participant_only(VOTE_PAGE),
@@ -97,6 +99,18 @@ ROUTES: dict[tuple[str, str], Route] = {
                                       data={"username": "admin", "password": "wrong"}),
     ("accounts.logout", "POST"): Route("/staff/logout", staff(LANDING, LANDING, LANDING)),
     ("accounts.home", "GET"): Route(STAFF_HOME, READ),
+    # Every staff member changes their own password; a wrong current one shows the form again.
+    ("accounts.change_own_password", "GET"): Route("/staff/password", READ),
+    ("accounts.change_own_password", "POST"): Route(
+        "/staff/password", staff(400, 400, 400),
+        data={"current_password": "wrong", "new_password": "x" * 12, "confirm": "x" * 12}),
+    # A new resume link for a participant: those who run the room (no participant has this
+    # code, so the form comes back; tests/participants/test_leave.py issues real ones).
+    ("participants.reissue_link", "GET"): Route("/staff/events/{event}/resume-link",
+                                                staff(403, 200, 200)),
+    ("participants.reissue_link", "POST"): Route("/staff/events/{event}/resume-link",
+                                                 staff(403, 400, 400),
+                                                 data={"public_code": "P-000000"}),
     # The room: everyone on the staff watches; facilitators act.
     ("room.console", "GET"): Route(CONSOLE, READ),
     ("room.console_agenda", "GET"): Route(CONSOLE + "/agenda", READ),
