@@ -1,6 +1,7 @@
 """Check the message catalogs: ``messages.pot`` is current and ``km`` is complete.
 
-Run: ``python -m consult.catalog_check`` (CI does, through ``make check-catalogs``).
+Run: ``python -m consult.catalog_check`` (CI does, through ``make check-catalogs``); it also
+runs ``consult.khmer_check``, the typography of what is translated (digits, quotes, colons).
 """
 
 from __future__ import annotations
@@ -67,11 +68,14 @@ def problems() -> list[str]:
 
 
 def main() -> int:
+    from consult import khmer_check
+
     found = problems()
     for line in found:
         print(line)
     print("catalogs: OK" if not found else f"catalogs: {len(found)} problem(s)")
-    return 1 if found else 0
+    typography = khmer_check.main()
+    return 1 if found or typography else 0
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ def _create_demo_event() -> Event:
         join_code=DEMO_JOIN_CODE,
         status=EventStatus.live,
         default_locale="km",
+        khmer_digits=True,  # one digit system on every Khmer screen (ជុំទី១, ៥ ចំណុច, ៦០%)
         timezone="Asia/Phnom_Penh",
         **{k: info[k] for k in ("title_en", "title_km", "description_en", "description_km",
                                 "venue_en", "venue_km")},

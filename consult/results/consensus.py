@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from consult.enums import StrEnum
-from consult.results.figures import round_half_up, share
+from consult.i18n import format_list, format_number, format_pct
+from consult.results.figures import share
 
 
 class Status(StrEnum):
@@ -87,7 +88,7 @@ class Consensus:
         if self.below_floor:
             problems.append(str(_l(
                 "%(sectors)s below %(floor)s agreement.",
-                sectors=", ".join(f"{s.label} ({_pct(s.pct_agree)})" for s in self.below_floor),
+                sectors=format_list(f"{s.label} ({_pct(s.pct_agree)})" for s in self.below_floor),
                 floor=_pct(t.sector_floor_pct))))
         if self.wide:
             high, low = self.spread_pair
@@ -114,11 +115,12 @@ class Consensus:
 
 
 def _points(value: float) -> str:
-    return f"{round_half_up(value):.0f}"
+    """Points of a spread, written as the page writes numbers (Khmer digits if asked)."""
+    return format_number(value, digits=0)
 
 
 def _pct(value: float) -> str:
-    return f"{_points(value)}%"
+    return format_pct(value)
 
 
 def consensus(opinion_n: int, agree_n: int, sectors: list[GroupAgreement],

@@ -61,7 +61,7 @@ def suppressed_text(shares: Shares | None, min_cell: int) -> str | None:
     if because == NO_OPINION_GIVEN:
         return _("no opinion given")
     if because == SMALL_GROUP:
-        return _("n < %(n)d", n=min_cell)
+        return _("fewer than %(n)d answers", n=min_cell)
     return None
 
 

@@ -95,7 +95,7 @@ DEFINITIONS = [
        "eligible sector below the floor or a spread at or above the spread threshold."),
     _l("Not validated: every other case, including an item with no answer with an opinion."),
     _l("Small cells: a group with fewer answers than the small-cell minimum is shown as "
-       "“n < 3”, never as a percentage, so small groups stay anonymous; a group whose answers "
+       "“fewer than 3 answers”, never as a percentage, so small groups stay anonymous; a group whose answers "
        "are all “no opinion” reads “no opinion given”, a group with none “no answers”."),
     _l("Rounding: percentages are kept unrounded in the cells and shown rounded half up "
        "(62.5% → 63%), as Excel and LibreOffice show them and as the results pages do; "
@@ -113,7 +113,7 @@ DEFINITIONS = [
 #: are (workbooks already cited carry them there) and add new ones after it.
 ABOUT_KEYS = ["event", "join_code", "exported_at", "filters", "responses", "validate_pct",
               "sector_floor_pct", "contest_pct", "spread_pct", "min_sector_n", "min_cell",
-              "checksum", "figures_checksum", "check"]
+              "checksum", "figures_checksum", "check", "identifying"]
 ABOUT_ROW = {key: number for number, key in enumerate(ABOUT_KEYS, start=1)}
 
 #: The Responses sheet's columns, in order. ``verify`` recomputes the checksum from the
@@ -175,6 +175,8 @@ class Sheet:
         for text in headers:
             cell = WriteOnlyCell(self.ws, value=text)
             cell.font, cell.fill, cell.alignment = BOLD, HEADER_FILL, WRAP
+            if isinstance(text, str):
+                cell.data_type = "s"  # a header may carry a sector's name: never a formula
             cells.append(cell)
         self.ws.row_dimensions[self.rows + 1].height = ROW_HEIGHT * self.header_lines
         self.ws.append(cells)
@@ -286,7 +288,7 @@ def _pct(value):
 
 
 def _hidden(cell, min_cell, t) -> str | None:
-    """Why a cell is not shown ("n < 3", "no opinion given", "no answers"), or None."""
+    """Why a cell is not shown ("fewer than 3 answers", "no opinion given", "no answers"), or None."""
     if cell.shares is None or not cell.shares.suppressed:
         return None
     return t.each(lambda: suppressed_text(cell.shares, min_cell))
@@ -300,10 +302,12 @@ def _share(cell, key, min_cell, t):
 
 
 def write_workbook(event: Event, filters: queries.Filters, lang: str, out: IO[bytes],
-                   progress=None) -> str:
+                   progress=None, identifying: bool = True) -> str:
     """Write the workbook to ``out``; return the checksum of the raw responses it holds.
 
     ``progress(n)``, if given, is called as the Responses sheet grows by ``n`` rows.
+    ``identifying=False`` leaves the organisation and the participant code beside a comment
+    out of the Responses sheet (export.raw_rows); the About sheet's filters say so.
     """
     t = Texts(lang)
     report = build_report(event, filters)
@@ -317,27 +321,30 @@ def write_workbook(event: Event, filters: queries.Filters, lang: str, out: IO[by
     _distribution(wb, sheets["distribution"], report, t)
     _comments(wb, sheets["comments"], event, filters, t)
     _participation(wb, sheets["participation"], event, filters, t)
-    digest, count = _responses(wb, sheets["responses"], event, filters, t, progress)
+    digest, count = _responses(wb, sheets["responses"], event, filters, t, progress,
+                               identifying)
     _codebook(wb, sheets["codebook"], report, t)
-    _about(about, event, filters, report, t, digest, count, wb.figures.hexdigest())
+    _about(about, event, filters, report, t, digest, count, wb.figures.hexdigest(), identifying)
     wb.wb.save(out)
     return digest
 
 
-def _about(ws, event, filters, report, t, digest, count, figures):
+def _about(ws, event, filters, report, t, digest, count, figures, identifying=True):
     from consult.i18n import format_dt
 
     ws.column_dimensions["A"].width = ABOUT_WIDTHS[0]
     ws.column_dimensions["B"].width = ABOUT_WIDTHS[1]
     th = report.thresholds
+    # The export's options beside its filters: ``verify`` reads both to recompute the checksum.
+    options = {**filters.as_dict(), **({} if identifying else {"identifying": False})}
     with force_locale(t.data_lang):
-        exported = format_dt(utcnow(), "yyyy-MM-dd HH:mm", event) + f" ({event.timezone})"
+        exported = format_dt(utcnow(), "stamp", event) + f" ({event.timezone})"
     facts = {
         "event": (t(_l("Event")), t.field(event, "title")),
         "join_code": (t(_l("Join code")), event.join_code),
         "exported_at": (t(_l("Exported at")), exported),
-        "filters": (t(_l("Filters")), json.dumps(filters.as_dict(), ensure_ascii=False)
-                    if filters.as_dict() else t(_l("None: every response"))),
+        "filters": (t(_l("Filters")), json.dumps(options, ensure_ascii=False)
+                    if options else t(_l("None: every response"))),
         "responses": (t(_l("Responses")), count),
         "validate_pct": (t(_l("Validation threshold (agree %)")), th.validate_pct),
         "sector_floor_pct": (t(_l("Sector floor (agree %)")), th.sector_floor_pct),
@@ -348,6 +355,11 @@ def _about(ws, event, filters, report, t, digest, count, figures):
         "checksum": (t(_l("SHA-256 of the raw responses")), digest),
         "figures_checksum": (t(_l("SHA-256 of the other sheets")), figures),
         "check": (t(_l("Check")), "flask consult verify-export FILE"),
+        "identifying": (t(_l("Identifying columns")), t(_l("Included: organisation, and the "
+                                                           "participant code of every response."))
+                        if identifying else t(_l("Left out: the organisation, and the "
+                                                 "participant code of every response with a "
+                                                 "comment."))),
     }
     rows = [
         *(facts[key] for key in ABOUT_KEYS),
@@ -358,6 +370,7 @@ def _about(ws, event, filters, report, t, digest, count, figures):
     for number, (label, value) in enumerate(rows, start=1):
         a = WriteOnlyCell(ws, value=label)
         a.font, a.alignment = BOLD, WRAP
+        a.data_type = "s"
         b = WriteOnlyCell(ws, value=value)
         b.font, b.alignment = FONT, LEFT_WRAP
         if isinstance(value, str):
@@ -498,9 +511,13 @@ def _by_group(wb, title, report, t, by):
         headers.append(t(_l("Status")))
         widths.append(22)
     first = len(headers)  # the first group's % agree column (0-based)
-    for _, label in groups:
+    sectors = {s.id: s for s in event.sectors}
+    for key, _label in groups:
         # The group's name heads its % column; its n column follows it, headed "n" alone.
-        headers += [f"{label}: {t(COLUMNS['agree'])}", "n"]
+        # The colon is the message's, so a Khmer header reads "ស្ត្រី៖ ភាគរយយល់ស្រប".
+        headers += [t.each(lambda key=key: str(_l(
+            "%(label)s: %(value)s", value=COLUMNS["agree"],
+            label=clean(tr_text(sectors[key], "label")) if by == "sector" else GENDER_LABELS[key]))), "n"]
         widths += [18, 7]
     sheet = Sheet(wb, title, headers, widths, freeze=f"{get_column_letter(first + 1)}2",
                   header_lines=5 if t.lang == "both" else 4)
@@ -587,7 +604,7 @@ def _participation(wb, title, event, filters, t):
                            responded.get(sector_id, {}).get(gender, 0)])
 
 
-def _responses(wb, title, event, filters, t, progress=None):
+def _responses(wb, title, event, filters, t, progress=None, identifying=True):
     headers = [t(label) for _, label in RESPONSE_COLUMNS]
     sheet = Sheet(wb, title, headers, RESPONSE_WIDTHS, styled=False, checked=False)
     sectors = sector_labels(event, t.data_lang)
@@ -595,7 +612,7 @@ def _responses(wb, title, event, filters, t, progress=None):
     scales = scale_labels(t.data_lang)
     digest, count = hashlib.sha256(), 0
     yes = t(_l("yes"))
-    for row in raw_rows(filters):
+    for row in raw_rows(filters, identifying):
         digest.update(row.canonical().encode("utf-8"))
         digest.update(b"\n")
         count += 1

@@ -64,8 +64,8 @@ def deadline_parts(closes_at: datetime, event: Event) -> dict:
     zone = get_timezone(event.timezone)
     local_date = closes_at.replace(tzinfo=UTC).astimezone(zone).date()
     today = utcnow().replace(tzinfo=UTC).astimezone(zone).date()
-    return {"today": local_date == today, "time": format_dt(closes_at, "HH:mm", event),
-            "date": format_dt(closes_at, "EEEE d MMMM y", event)}
+    return {"today": local_date == today, "time": format_dt(closes_at, "time", event),
+            "date": format_dt(closes_at, "day", event)}
 
 
 def _live_context(event: Event) -> dict:
@@ -230,7 +230,8 @@ def set_comment_visibility(event_id: int, response_id: int):
 
 def _screen_allowed(event: Event) -> bool:
     key = request.args.get("k", "")
-    if key and hmac.compare_digest(key, event.screen_token):
+    # Bytes: compare_digest refuses a str with a character outside ASCII (a 500 before).
+    if key and hmac.compare_digest(key.encode(), event.screen_token.encode()):
         return True
     return current_user.is_authenticated and current_user.can(*STAFF)
 
@@ -247,6 +248,9 @@ def _shown_reveal(event: Event) -> Round | None:
                             Round.state != RoundState.draft.value,
                             Round.revealed_at.is_not(None))
         .order_by(Round.revealed_at.desc()).limit(1)
+        # The row just read, not a copy loaded earlier in this request: another request may
+        # have revealed it meanwhile, and the old copy's revealed_at is None (a 500 before).
+        .execution_options(populate_existing=True)
     ).first()
     if revealed is None:
         return None

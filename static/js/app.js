@@ -47,9 +47,10 @@
       return key in values ? String(values[key]) : all;
     });
   }
-  // Write digits as the page does (data-digits: the server's "0123456789", maybe Khmer).
+  // Write digits as the page does: data-digits is the server's "0123456789" in the page's
+  // digit set (Khmer on a Khmer page of an event that asks), on the element or the body.
   function digits(el, text) {
-    var set = el.dataset.digits;
+    var set = el.dataset.digits || body.dataset.digits;
     if (!set || set.length !== 10 || set === "0123456789") { return text; }
     return text.replace(/[0-9]/g, function (c) { return set.charAt(Number(c)); });
   }

@@ -209,7 +209,8 @@ def test_workshop_end_to_end_in_khmer(app, live_server, browser):
         staff_login(console, base)
         console.goto(f"{base}/staff/events/{ws.event_id}/console")
         expect(console.locator("html")).to_have_attribute("lang", "km")
-        expect(console.locator("#joined-total")).to_have_text("3")
+        # The demo event writes its numbers in Khmer digits (a Khmer event's default).
+        expect(console.locator("#joined-total")).to_have_text("៣")
         card = round_card(console, ws)
         card.locator("input[name=minutes]").fill("5")
         card.locator("form[action$='/open'] button[type=submit]").click()
@@ -232,7 +233,7 @@ def test_workshop_end_to_end_in_khmer(app, live_server, browser):
             expect(page).to_have_url(f"{base}/e/{CODE}/rounds/{ws.round_id}")
             expect(page.locator("fieldset.item")).to_have_count(len(ws.items))
             expect(page.locator(".countdown")).to_have_text(
-                re.compile(r"(?:4:[0-5]\d|5:00)\s*$"), timeout=T)
+                re.compile(r"(?:៤:[០-៥][០-៩]|៥:០០)\s*$"), timeout=T)
             expect(page.locator("#closed-banner")).to_be_hidden()
 
         # They vote; A changes an answer.
@@ -256,8 +257,8 @@ def test_workshop_end_to_end_in_khmer(app, live_server, browser):
 
         # The console's live panel counts them.
         live_round = console.locator(f"#console-live .live-round[data-round-id='{ws.round_id}']")
-        expect(live_round.locator(".responded-total")).to_have_text("3", timeout=T)
-        expect(console.locator("#joined-total")).to_have_text("3")
+        expect(live_round.locator(".responded-total")).to_have_text("៣", timeout=T)
+        expect(console.locator("#joined-total")).to_have_text("៣")
         screenshot(console, "console-km.png")
 
         # A's phone misses the status polls (flaky Wi-Fi), so it still shows the round open.
@@ -293,12 +294,12 @@ def test_workshop_end_to_end_in_khmer(app, live_server, browser):
         expect(bars).to_have_count(9, timeout=T)
         first = screen.locator("#screen-live .screen-tallies > li").first
         # a1: A 2 (changed from 4), B 5, C 1 → agree 1/3, neutral 0, disagree 2/3.
-        expect(first.locator(".bar-value")).to_have_text(["33%", "0%", "67%"])
+        expect(first.locator(".bar-value")).to_have_text(["៣៣%", "០%", "៦៧%"])
         # a3 has 2 opinions (A said "no opinion"), p2 two answers: both hidden as small cells.
         expect(screen.locator("#screen-live .small-cell")).to_have_count(
             len(ws.items) - 3)
         expect(screen.locator("#screen-live .small-cell").first).to_have_text(
-            re.compile(r"<\s*[3៣]"))
+            re.compile(r"តិចជាង ៣ ចម្លើយ"))  # "fewer than 3 answers", in words and Khmer digits
         screenshot(screen, "projector-km-1920.png")
     finally:
         for ctx in contexts:
@@ -404,7 +405,7 @@ def tour(app, make, live_server, browser, visit) -> None:
         laptop = laptop_ctx.new_page()
         staff_login(laptop, base)
         laptop.goto(f"{base}/staff/events/{ws.event_id}/console")
-        expect(laptop.locator("#console-live .responded-total")).to_have_text("5")
+        expect(laptop.locator("#console-live .responded-total")).to_have_text("៥")
         visit(laptop, "console")
 
         round_action(ws, agenda_ops.close_round)

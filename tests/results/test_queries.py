@@ -105,7 +105,7 @@ def test_a_suppressed_cell_says_why(app):
         assert silent.n == 100 and silent.hidden_because == "no_opinion"
         assert suppressed_text(silent, 3) == "no opinion given"
         small = agreement_shares({5: 2, 0: 4}, 3)
-        assert small.hidden_because == "small_group" and suppressed_text(small, 3) == "n < 3"
+        assert small.hidden_because == "small_group" and suppressed_text(small, 3) == "fewer than 3 answers"
         shown = agreement_shares({5: 3}, 3)
         assert shown.hidden_because is None and suppressed_text(shown, 3) is None
         assert category_shares({}, 0, 3, [1]).hidden_because == "no_answers"

@@ -34,7 +34,7 @@ def test_heat_map_of_agree_by_sector_with_reasons_and_status(client, fx, analyst
     # Everyone 64 %, Government 75 %, Academia 33 %, CSO 67 %; Private has 1 answer with an
     # opinion (small group); Development partners and Other have no answers at all.
     assert cells == [("heat-6", "64%"), ("heat-7", "75%"), ("heat-3", "33%"), ("heat-6", "67%")]
-    assert ("small_group", "n &lt; 3") in hidden and ("no_answers", "no answers") in hidden
+    assert ("small_group", "fewer than 3 answers") in hidden and ("no_answers", "no answers") in hidden
     assert 'data-status="contested"' in row
     # Only agreement items have a row.
     assert f'data-item-id="{fx.items["P1"].id}"' not in heat
@@ -107,9 +107,9 @@ def test_suppressed_cells_say_why_on_the_item_page(client, make, analyst):
         return re.search(r'class="small-cell" data-hidden="(\w+)"[^>]*>([^<]+)<', row).groups()
 
     assert reason(gov) == ("no_opinion", "no opinion given")
-    assert reason(academia) == ("small_group", "n &lt; 3")
+    assert reason(academia) == ("small_group", "fewer than 3 answers")
     assert reason(event.sectors[2]) == ("no_answers", "no answers")
-    # Overall: 5 answers, 1 with an opinion: a small group, never "n < 3" beside n = 100 of
+    # Overall: 5 answers, 1 with an opinion: a small group, never "fewer than 3 answers" beside n = 100 of
     # "no opinion" (see the next assertion on an all-"no opinion" item).
     summary = _get(client, f"/staff/events/{event.id}/results")
     row = summary[summary.index(f'<tr data-item-id="{items[0].id}"'):]
@@ -129,7 +129,7 @@ def test_an_item_nobody_answered_reads_no_answers_yet(client, make, analyst):
     silent = summary[summary.index(f'<tr data-item-id="{items[1].id}"'):]
     silent = silent[:silent.index("</tr>")]
     assert 'data-status="not_validated"' in silent and "no opinion given" in silent
-    assert "n &lt; 3" not in silent
+    assert "fewer than 3 answers" not in silent
     item_page = _get(client, f"/staff/events/{event.id}/results/items/{items[0].id}")
     assert 'data-status="no_answers"' in item_page and "Not validated" not in item_page
     heat = _section(summary, 'id="heatmap"')

@@ -75,10 +75,10 @@ def test_by_sector_suppresses_small_cells(app, fx):
     assert header[3] == "Status"
     assert header[4] == "Government (ministries and agencies): Agree %"
     a1 = _by_code(ws, 0)["A1"]
-    # Gov 75% (4), Academia 33% (3), Private n < 3 (2), CSO 67% (3); the last two sectors
+    # Gov 75% (4), Academia 33% (3), Private "fewer than 3 answers" (2), CSO 67% (3); the last two sectors
     # have no answer at all, as the item page says.
     assert a1[3] == "Contested"
-    assert a1[4:16] == [0.75, 4, pytest.approx(1 / 3), 3, "n < 3", 2, pytest.approx(2 / 3), 3,
+    assert a1[4:16] == [0.75, 4, pytest.approx(1 / 3), 3, "fewer than 3 answers", 2, pytest.approx(2 / 3), 3,
                         "no answers", 0, "no answers", 0]
 
 
@@ -88,7 +88,7 @@ def test_by_gender(app, fx):
     assert header[3:9] == ["Woman: Agree %", "n", "Man: Agree %", "n",
                            "Another gender: Agree %", "n"]
     a1 = next(r for r in rows if r[0] == "A1")
-    assert a1[3:9] == [0.6, 6, 0.8, 5, "n < 3", 1]
+    assert a1[3:9] == [0.6, 6, 0.8, 5, "fewer than 3 answers", 1]
 
 
 def test_distribution_counts_every_kind(app, fx):
@@ -337,15 +337,15 @@ def test_rankings_sheet(app, fx, make):
     gov = [(r[2], r[3], r[6], r[8]) for r in priority if r[1].startswith("Government")]
     assert gov == [(1, "P1", 2.67, 3), (None, "P2", "no answers", 0)]
     academia = [(r[2], r[3], r[6]) for r in priority if r[1] == "Academia and research"]
-    assert academia == [(None, "P1", "n < 3"), (None, "P2", "no answers")]
+    assert academia == [(None, "P1", "fewer than 3 answers"), (None, "P2", "no answers")]
     cso = [(r[2], r[3], r[6]) for r in priority if r[1] == "Civil society and NGOs"]
-    assert cso == [(1, "P2", 2.67), (None, "P1", "n < 3")]
+    assert cso == [(1, "P2", 2.67), (None, "P1", "fewer than 3 answers")]
     ranking = [r for r in rows if r[0] == "Ranking options by points" and r[3] == "K1"]
     overall = [(r[2], r[5], r[7], r[8]) for r in ranking if r[1] == "All sectors"]
     # b 1+2+2 = 5, a 2+1 = 3, c 1 (a1, place 2 of 2) + 1 (g2, place 1 of 1) = 2.
     assert overall == [(1, "Option B", 5, 4), (2, "Option A", 3, 4), (3, "Option C", 2, 4)]
     gov = [(r[2], r[5], r[7]) for r in ranking if r[1].startswith("Government")]
-    assert gov == [(None, None, "n < 3")]  # g1 and g2 only
+    assert gov == [(None, None, "fewer than 3 answers")]  # g1 and g2 only
 
 
 def test_by_sector_is_a_heat_map_with_status_and_grey_suppressed_cells(app, fx):
@@ -361,5 +361,5 @@ def test_by_sector_is_a_heat_map_with_status_and_grey_suppressed_cells(app, fx):
     a1 = next(row for row in ws.iter_rows(min_row=2) if row[0].value == "A1")
     assert a1[3].value == "Contested" and a1[3].fill.fgColor.rgb.endswith("FFEB9C")
     private = a1[8]
-    assert private.value == "n < 3" and private.fill.fgColor.rgb.endswith("E7E6E6")
+    assert private.value == "fewer than 3 answers" and private.fill.fgColor.rgb.endswith("E7E6E6")
     assert a1[4].number_format == "0%" and a1[4].fill.fill_type is None
