@@ -34,10 +34,10 @@ from benchmarks.harness import (
     VENV_BIN,
     Phone,
     Server,
-    Staff,
     _env,
     drop_pg,
     fresh_pg,
+    open_round,
     prepare,
     run_in_app,
     sector_ids,
@@ -87,10 +87,7 @@ def run_backup_benchmark(instance: Path, database_url: str | None, phones: int =
     votes: list[tuple[float, float, int]] = []  # (sent, done, status)
     errors: list = []
     try:
-        staff = Staff(server.port)
-        staff.login()
-        staff.round_action(event_id, round_id, "open")
-        staff.close()
+        open_round(server.port, event_id, round_id)
         sectors = sector_ids(server.port)
         people = []
         for n in range(phones):

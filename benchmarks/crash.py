@@ -31,9 +31,9 @@ from benchmarks.harness import (
     GENDERS,
     Phone,
     Server,
-    Staff,
     drop_pg,
     fresh_pg,
+    open_round,
     prepare,
     run_in_app,
     sector_ids,
@@ -87,10 +87,7 @@ def run_crash(instance: Path, database_url: str | None, phones: int = 50, kills:
     try:
         sectors = sector_ids(server.port)
         people = [_join(server.port, n, sectors, stop) for n in range(phones)]
-        staff = Staff(server.port)
-        staff.login()
-        assert staff.round_action(event_id, round_id, "open", minutes=60) == 302
-        staff.close()
+        assert open_round(server.port, event_id, round_id, minutes=60) == 302
 
         def phone_main(n: int, phone: Phone) -> None:
             local = random.Random(seed * 100_003 + n)

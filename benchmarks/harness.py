@@ -274,5 +274,15 @@ class Staff(Phone):
         return status
 
 
+def open_round(port: int, event_id: int, round_id: int, **fields) -> int:
+    """Sign in as the benchmark facilitator, open a round, sign off; return the answer's status."""
+    staff = Staff(port)
+    try:
+        staff.login()
+        return staff.round_action(event_id, round_id, "open", **fields)
+    finally:
+        staff.close()
+
+
 def cookie_header(phone: Phone) -> str:
     return "; ".join(f"{k}={v}" for k, v in phone.cookies.items())

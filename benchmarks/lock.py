@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import CODE, GENDERS, Phone, Server, Staff, prepare, sector_ids
+from benchmarks.harness import CODE, GENDERS, Phone, Server, open_round, prepare, sector_ids
 
 
 def _vote(phone: Phone, item: int, value: int):
@@ -45,10 +45,7 @@ def run_lock_benchmark(instance: Path, phones: int = 30, hold: float = 8, log=pr
     server = Server(instance, extra_env={"RATELIMIT_ENABLED": "1"}).start()
     people: list[Phone] = []
     try:
-        staff = Staff(server.port)
-        staff.login()
-        staff.round_action(event_id, round_id, "open")
-        staff.close()
+        open_round(server.port, event_id, round_id)
         sectors = sector_ids(server.port)
         for n in range(phones + 1):
             phone = Phone(server.port, timeout=60)

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.harness import _CSRF, Phone, Server, Staff, prepare, sector_ids
+from benchmarks.harness import _CSRF, Phone, Server, Staff, open_round, prepare, sector_ids
 
 
 def _until_refused(send, cap: int) -> tuple[int, float]:
@@ -36,10 +36,7 @@ def measure_server(storage: str | None) -> dict:
     server = Server(instance, workers=3,
                     extra_env={"RATELIMIT_STORAGE_URI": storage} if storage else {}).start()
     try:
-        staff = Staff(server.port)
-        staff.login()
-        assert staff.round_action(event_id, round_id, "open", minutes=60) == 302
-        staff.close()
+        assert open_round(server.port, event_id, round_id, minutes=60) == 302
         guesser = Staff(server.port)
         csrf = _CSRF.search(guesser.request("GET", "/staff/login")[2].decode()).group(1)
 
