@@ -228,6 +228,14 @@ def live_results(event: Event, items: list[Item]) -> list[ItemResult]:
     return [r for r in (report.by_id(i.id) for i in items) if r is not None]
 
 
+def responded_rows(event_id: int, filters: queries.Filters | None = None) -> dict[int, list]:
+    """Who answered each round, as (sector_id, gender, n) rows per round id (one query)."""
+    rows = defaultdict(list)
+    for round_id, *row in queries.responded_by_round(event_id, filters):
+        rows[round_id].append(row)
+    return rows
+
+
 def participation(event: Event, filters: queries.Filters | None = None) -> dict:
     """Joined, and responded per round, by sector (rows) and gender (columns), under ``filters``.
 
@@ -244,9 +252,7 @@ def participation(event: Event, filters: queries.Filters | None = None) -> dict:
     if filters.sector_id is not None:
         sector_ids = [s for s in sector_ids if s == filters.sector_id]
     genders = [g for g in GENDERS if filters.gender in (None, g)]
-    by_round = defaultdict(list)
-    for round_id, *row in queries.responded_by_round(event.id, filters):
-        by_round[round_id].append(row)
+    by_round = responded_rows(event.id, filters)
     return {"rounds": rounds,
             "joined": group_table(queries.joined_by_group(event.id, filters), sector_ids,
                                   genders),

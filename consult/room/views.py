@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections import defaultdict
 from datetime import UTC, datetime
 
 from babel.dates import get_timezone
@@ -41,7 +42,7 @@ from consult.participants.models import GENDER_LABELS, Gender
 from consult.qr import qr_svg
 from consult.results import queries
 from consult.results.figures import group_table
-from consult.results.report import BAR_LABELS, live_results
+from consult.results.report import BAR_LABELS, live_results, responded_rows
 from consult.room.forms import ExtendRoundForm, OpenRoundForm
 from consult.timeutil import utcnow
 from consult.voting import operations as voting_ops
@@ -68,25 +69,39 @@ def deadline_parts(closes_at: datetime, event: Event) -> dict:
             "date": format_dt(closes_at, "day", event)}
 
 
+def _round_items(round_ids) -> list[Item]:
+    """The items of these rounds, round by round in their order (ids and order are all
+    ``live_results`` needs from them)."""
+    round_ids = list(round_ids)
+    if not round_ids:
+        return []
+    return list(db.session.scalars(
+        select(Item).join(Round, Round.id == Item.round_id).where(Item.round_id.in_(round_ids))
+        .order_by(Round.position, Item.round_position)))
+
+
 def _live_context(event: Event) -> dict:
     """Turnout and tallies of the open rounds, for the console's live panel."""
     rounds = rounds_accepting_answers(event.id)
     genders = [g.value for g in Gender]
     joined = group_table(queries.joined_by_group(event.id), [s.id for s in event.sectors],
                          genders)
+    # One report and one turnout query for all open rounds, whatever their number: this
+    # panel is polled every few seconds by every console.
+    figures = defaultdict(list)
+    for result in live_results(event, _round_items(r.id for r in rounds)):
+        figures[result.item.round_id].append(result)
+    responded = responded_rows(event.id)
     panels = []
     for round_ in rounds:
-        items = db.session.scalars(select(Item).where(Item.round_id == round_.id)
-                                   .order_by(Item.round_position)
-                                   .options(selectinload(Item.options))).all()
-        responded = group_table(queries.responded_by_group(round_.id),
-                                [s.id for s in event.sectors], genders)
         comments = db.session.scalars(
             select(Response).where(Response.round_id == round_.id, Response.comment.is_not(None))
             .order_by(Response.updated_at.desc()).limit(50)
         ).all()
-        panels.append({"round": round_, "responded": responded,
-                       "figures": live_results(event, items), "comments": comments})
+        panels.append({"round": round_,
+                       "responded": group_table(responded[round_.id],
+                                                [s.id for s in event.sectors], genders),
+                       "figures": figures[round_.id], "comments": comments})
     return {"event": event, "joined": joined, "joined_total": queries.joined_count(event.id),
             "genders": genders, "gender_labels": GENDER_LABELS, "panels": panels,
             "bar_labels": BAR_LABELS,
@@ -282,13 +297,9 @@ def _screen_pages(figures: list, lines: int = SCREEN_PAGE_LINES) -> list[list[in
 def _screen_context(event: Event, page: int = 1) -> dict:
     rounds = rounds_accepting_answers(event.id)
     revealed = _shown_reveal(event)
-    figures = []
-    if revealed is not None:
-        items = db.session.scalars(select(Item).where(Item.round_id == revealed.id)
-                                   .order_by(Item.round_position)
-                                   .options(selectinload(Item.options))).all()
-        figures = live_results(event, items)
-    responded = {r.id: sum(n for *_, n in queries.responded_by_group(r.id)) for r in rounds}
+    figures = live_results(event, _round_items([revealed.id])) if revealed is not None else []
+    by_round = responded_rows(event.id)
+    responded = {r.id: sum(n for *_, n in by_round[r.id]) for r in rounds}
     pages = _screen_pages(figures) or [[]]
     page = min(max(page, 1), len(pages))
     return {"event": event, "open_rounds": rounds, "responded": responded,
