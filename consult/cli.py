@@ -1,8 +1,11 @@
-"""Command line: ``flask consult seed-demo | create-user | urls | export | verify-export``."""
+"""Command line: ``flask consult seed-demo | create-user | set-password | urls | export |
+reissue-link | verify-export | backup``."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from flask import Flask, current_app
@@ -34,6 +37,31 @@ def seed_demo_command() -> None:
         click.echo(f"Demo staff accounts exist; their passwords are in instance/{CREDENTIALS_FILE}.")
 
 
+def _read_password(prompt: str) -> str:
+    """Ask twice at a terminal; otherwise read one line from stdin (scripts, pipes)."""
+    if sys.stdin.isatty():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@contextmanager
+def _refusals_as_click_errors() -> Iterator[None]:
+    """Turn an operation's refusal into a plain command-line error, nothing written."""
+    from consult.errors import ConsultError
+
+    try:
+        yield
+    except ConsultError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+
+
+#: The server's port, for links when PUBLIC_URL is unset (``make run`` passes its own).
+_port_option = click.option("--port", type=int, default=8000, show_default=True, envvar="PORT",
+                            help="The port the server listens on ($PORT), for links when "
+                                 "PUBLIC_URL is unset.")
+
+
 @consult_cli.command("create-user")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "facilitator", "analyst"]), required=True)
@@ -41,17 +69,10 @@ def seed_demo_command() -> None:
 def create_user_command(username: str, role: str, display_name: str) -> None:
     """Create a staff account; the password is prompted, or read from stdin."""
     from consult.accounts.operations import create_user
-    from consult.errors import ConsultError
 
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    try:
+    password = _read_password("Password")
+    with _refusals_as_click_errors():
         create_user(username, password, role, display_name=display_name)
-    except ConsultError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Created {role} account {username.strip().lower()!r}.")
 
@@ -60,32 +81,21 @@ def create_user_command(username: str, role: str, display_name: str) -> None:
 @click.argument("username")
 def set_password_command(username: str) -> None:
     """Set a staff account's password (prompted, or read from stdin); its sessions end."""
-    from sqlalchemy import select
-
-    from consult.accounts.models import User
-    from consult.accounts.operations import change_password
-    from consult.errors import ConsultError
+    from consult.accounts.operations import change_password, user_by_name
 
     name = username.strip().lower()
-    user = db.session.scalar(select(User).where(User.username == name))
+    user = user_by_name(name)
     if user is None:
         raise click.ClickException(f"No staff account is called {name!r}.")
-    if sys.stdin.isatty():
-        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    try:
+    password = _read_password("New password")
+    with _refusals_as_click_errors():
         change_password(user, password)
-    except ConsultError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Changed the password of {name!r}; every session of the account has ended.")
 
 
 @consult_cli.command("urls")
-@click.option("--port", type=int, default=8000, show_default=True, envvar="PORT",
-              help="The port the server listens on ($PORT; `make run` passes its own).")
+@_port_option
 def urls_command(port: int) -> None:
     """Print the addresses participants and staff open (PUBLIC_URL, else LAN address:port)."""
     from consult.network import public_base_url
@@ -158,8 +168,7 @@ def export_command(event_ref: str, fmt: str, lang: str, out_path: str,
 @consult_cli.command("reissue-link")
 @click.argument("event_ref", metavar="EVENT")
 @click.argument("public_code", metavar="PARTICIPANT_CODE")
-@click.option("--port", type=int, default=8000, show_default=True, envvar="PORT",
-              help="The port the server listens on, for the link when PUBLIC_URL is unset.")
+@_port_option
 def reissue_link_command(event_ref: str, public_code: str, port: int) -> None:
     """Give a participant (EVENT: id or join code; code P-…) a new resume link and print it.
 
@@ -252,7 +261,7 @@ def backup_command(out_path: str | None, every: float | None, keep: int) -> None
     if every is not None and out_path:
         raise click.UsageError("--every writes a new file each time: leave out --out.")
     url = db.engine.url
-    timeout = current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000)
+    timeout = current_app.config["SQLITE_BUSY_TIMEOUT_MS"]
     while True:
         target = Path(out_path) if out_path else default_backup_path(current_app.instance_path, url)
         try:
@@ -264,7 +273,7 @@ def backup_command(out_path: str | None, every: float | None, keep: int) -> None
         else:
             click.echo(f"Backed up to {made.path} ({_size(made.size)}, copied in "
                        f"{made.seconds:.2f} s; integrity check: {made.integrity}).")
-            if made.integrity not in ("ok", "pg_dump completed") and every is None:
+            if not made.ok and every is None:
                 raise click.ClickException("The copy failed its integrity check: do not rely "
                                            "on it; check the disk and run the command again.")
         if every is None:

@@ -90,8 +90,8 @@ def write_turn(started: float | None = None) -> Iterator[None]:
         return
     global _turn_taken_at
     config = current_app.config
-    timeout = config.get("SQLITE_BUSY_TIMEOUT_MS", 5000) / 1000
-    stalled = config.get("SQLITE_STALLED_WRITER_MS", 1000) / 1000
+    timeout = config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
+    stalled = config["SQLITE_STALLED_WRITER_MS"] / 1000
     deadline = (time.monotonic() if started is None else started) + timeout
     _take_thread_turn(deadline, stalled)
     _turn_taken_at = time.monotonic()
@@ -208,6 +208,8 @@ def _private_sqlite_file(dialect, connection_record, cargs, cparams) -> None:
         create_private_file(database)
 
 
+#: What a PostgreSQL backup reports as its check: pg_dump exits non-zero on any failure.
+PG_DUMP_DONE = "pg_dump completed"
 #: Where ``flask consult backup`` writes when no ``--out`` is given (inside the instance folder).
 BACKUP_FOLDER = "backups"
 
@@ -224,6 +226,11 @@ class Backup:
     size: int
     seconds: float
     integrity: str
+
+    @property
+    def ok(self) -> bool:
+        """Whether the copy can be relied on (SQLite's integrity check passed, or pg_dump did)."""
+        return self.integrity in ("ok", PG_DUMP_DONE)
 
 
 def default_backup_path(instance_path: str, url, now: datetime | None = None) -> Path:
@@ -258,7 +265,7 @@ def backup_database(url, out: Path, busy_timeout_ms: int = 5000) -> Backup:
         else:
             _pg_dump(url, partial)
             seconds = time.monotonic() - started
-            integrity = "pg_dump completed"
+            integrity = PG_DUMP_DONE
         os.chmod(partial, PRIVATE_FILE_MODE)
         os.replace(partial, out)
     finally:

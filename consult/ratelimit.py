@@ -65,7 +65,6 @@ class SQLiteStorage(Storage):
             raise ValueError("sqlite:// rate-limit storage needs a file (sqlite:////path/x.db)")
         self._pool: tuple[int, list[sqlite3.Connection]] = (os.getpid(), [])
         self._write_lock = threading.Lock()  # threads of a process share one flock descriptor
-        self._lock_file: tuple[int, int] | None = None  # (pid, descriptor)
         self._increments = 0
 
     @property
@@ -100,8 +99,11 @@ class SQLiteStorage(Storage):
         folder = os.path.dirname(self.path)
         if folder:
             os.makedirs(folder, mode=0o700, exist_ok=True)
-        # Owner-only, like the database: the keys name accounts and addresses.
-        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        # Owner-only, like the database: the keys name accounts and addresses. (Imported here:
+        # consult.database imports the extensions, which import this module.)
+        from consult.database import create_private_file
+
+        create_private_file(self.path)
         conn = sqlite3.connect(self.path, timeout=5, isolation_level=None,
                                check_same_thread=False)
         conn.execute("PRAGMA synchronous=OFF")
@@ -117,12 +119,9 @@ class SQLiteStorage(Storage):
             if fcntl is None:  # pragma: no cover
                 yield
                 return
-            pid = os.getpid()
-            if self._lock_file is None or self._lock_file[0] != pid:
-                # One per process: a descriptor from before a fork would share the parent's lock.
-                self._lock_file = (pid, os.open(self.path + ".write-lock",
-                                                os.O_RDWR | os.O_CREAT, 0o600))
-            fd = self._lock_file[1]
+            from consult.database import _lock_fd
+
+            fd = _lock_fd(self.path + ".write-lock")  # one per process, as for the database
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield

@@ -81,10 +81,15 @@ def create_user(username: str, password: str, role: Role | str, *, display_name:
     return user
 
 
+def user_by_name(username: str) -> User | None:
+    """The staff account of a user name, typed any case and with spaces around it."""
+    return db.session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
 def authenticate(username: str, password: str, *, now: datetime | None = None) -> User | None:
     """Return the active user with these credentials, recording the login."""
     now = now or utcnow()
-    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    user = user_by_name(username)
     if user is None or not user.active or not user.check_password(password):
         _record_failed_login(username.strip().lower()[:80], user, now)
         return None

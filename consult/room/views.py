@@ -51,8 +51,6 @@ from consult.voting.models import Response
 bp = Blueprint("room", __name__)
 
 STAFF = (Role.facilitator, Role.analyst)
-#: Seconds each page of revealed results stays on the projector (``SCREEN_PAGE_SECONDS``).
-SCREEN_PAGE_SECONDS = 15
 #: What one projector page holds without JavaScript, in estimated lines at 1920×1080
 #: (with JavaScript the page measures what fits the screen it is on).
 SCREEN_PAGE_LINES = 13
@@ -306,8 +304,7 @@ def _screen_context(event: Event, page: int = 1) -> dict:
             "revealed": revealed, "figures": figures, "bar_labels": BAR_LABELS,
             "joined_total": queries.joined_count(event.id),
             "pages": pages, "page": page, "on_page": set(pages[page - 1]),
-            "page_seconds": current_app.config.get("SCREEN_PAGE_SECONDS",
-                                                   SCREEN_PAGE_SECONDS)}
+            "page_seconds": current_app.config["SCREEN_PAGE_SECONDS"]}
 
 
 @bp.get("/e/<code>/screen")
