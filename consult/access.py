@@ -144,18 +144,19 @@ class NeedsProfile(Exception):
         self.event = event
 
 
-def _loaded(event):
+def _loaded(event, overdue: bool | None = None):
     """Remember the request's event, first closing its rounds whose deadline has passed.
 
     This is the one place the deadline sweep runs: whichever request notices first closes
-    the round (DESIGN.md section 2), so every page after it sees the round closed.
+    the round (DESIGN.md section 2), so every page after it sees the round closed. A caller
+    that has just read whether a round is overdue passes it as ``overdue``.
     """
     from consult.agenda.operations import close_overdue_rounds
     from consult.agenda.queries import has_overdue_rounds
     from consult.database import write_turn
 
     g.event = event
-    if has_overdue_rounds(event.id):
+    if overdue if overdue is not None else has_overdue_rounds(event.id):
         with write_turn():
             close_overdue_rounds(event.id)
             db.session.commit()
@@ -169,12 +170,15 @@ def event_or_404(event_id: int):
     return _loaded(get_or_404(Event, event_id))
 
 
-def event_by_code_or_404(code: str):
-    """Load the event of a join code in a URL or form, and set ``g.event``; WrongCode else."""
+def event_by_code_or_404(code: str, *, overdue: bool | None = None):
+    """Load the event of a join code in a URL or form, and set ``g.event``; WrongCode else.
+
+    ``overdue``: whether one of its rounds is past its deadline, when the caller knows already.
+    """
     event = find_event(code)
     if event is None:
         raise WrongCode(code)
-    return _loaded(event)
+    return _loaded(event, overdue)
 
 
 def is_staff() -> bool:
@@ -186,11 +190,16 @@ def participant_event_or_404(code: str, *, joining: bool = False):
     """Load an event for a participant page: a draft is for staff only; a newcomer joins
     only a live event (an archived one stays readable to those who took part)."""
     event = event_by_code_or_404(code)
+    admit(event, joining=joining)
+    return event
+
+
+def admit(event, *, joining: bool = False) -> None:
+    """Refuse a participant page of ``event`` its status does not allow (403 with the reason)."""
     if event.is_live or (event.status == EventStatus.draft and is_staff()):
-        return event
+        return
     if event.status == EventStatus.draft or joining:
         raise ConsultError(event.not_live_message(), 403)
-    return event
 
 
 def round_or_404(event, round_id: int, *, opened: bool = False):

@@ -174,9 +174,8 @@ def reissue_link_command(event_ref: str, public_code: str, port: int) -> None:
 
     Their old link, badge QR code and every browser signed in with them stop working.
     """
-    from flask import url_for
 
-    from consult.network import public_base_url
+    from consult.network import public_url
     from consult.participants.operations import participant_by_public_code, reissue_resume_link
 
     event = _find_event(event_ref)
@@ -187,9 +186,9 @@ def reissue_link_command(event_ref: str, public_code: str, port: int) -> None:
     reissue_resume_link(participant)
     db.session.commit()
     with current_app.test_request_context():
-        path = url_for("participants.resume", token=participant.token)
+        link = public_url("participants.resume", port, token=participant.token)
     click.echo(f"New resume link for {participant.public_code} (the old one no longer works):")
-    click.echo(public_base_url(current_app, port) + path)
+    click.echo(link)
 
 
 @consult_cli.command("verify-export")

@@ -27,6 +27,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from consult.extensions import db
+from consult.inputs import safe_next
 
 LOCALE_COOKIE = "consult_lang"
 LANGUAGE_NAMES = {"km": "ខ្មែរ", "en": "English"}
@@ -297,24 +298,18 @@ def _template_npgettext(context, string_context, singular, plural, num, **variab
 
 def install_message_numbers(app) -> None:
     """Route every translated message, in code and in templates, through ``fill``."""
-    domain = _Domain(domain=app.extensions["babel"].default_domain)
-    app.before_request(domain.as_default)
+    # Flask-Babel's default domain for this app, set once (it was set again on every request).
+    babel = app.extensions["babel"]
+    babel.instance.domain_instance = _Domain(domain=babel.default_domain)
     app.jinja_env.globals.update(gettext=_template_gettext, ngettext=_template_ngettext,
                                  pgettext=_template_pgettext, npgettext=_template_npgettext)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only follow redirects to a path on this site (else the landing page)."""
-    from consult.inputs import safe_next
-
-    return safe_next(target, url_for("participants.landing"))
 
 
 @bp.post("/language")
 def set_language():
     """Switch the interface language and remember it in a cookie."""
     lang = request.form.get("lang", "")
-    response = redirect(_safe_next(request.form.get("next")))
+    response = redirect(safe_next(request.form.get("next"), url_for("participants.landing")))
     if lang in current_app.config["LANGUAGES"]:
         response.set_cookie(LOCALE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])

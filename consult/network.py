@@ -60,3 +60,11 @@ def public_base_url(app: Flask, port: int | None = None) -> str:
         port = listening_port()
     host = lan_address() or "127.0.0.1"
     return f"http://{host}" if port == 80 else f"http://{host}:{port}"
+
+
+def public_url(endpoint: str, port: int | None = None, **values) -> str:
+    """The address phones open for ``endpoint`` (a join link, a resume link): the base URL of
+    ``public_base_url`` and the endpoint's path."""
+    from flask import current_app, url_for
+
+    return public_base_url(current_app, port) + url_for(endpoint, **values)

@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from consult.access import (
+    admit,
     event_by_code_or_404,
     event_or_404,
     normalize_code,
@@ -38,7 +39,7 @@ from consult.database import write_turn
 from consult.events.models import Event, EventStatus
 from consult.extensions import db, limiter
 from consult.i18n import current_lang, tr_text
-from consult.network import public_base_url
+from consult.network import public_url
 from consult.participants.forms import JoinForm, ProfileForm, ReissueLinkForm
 from consult.participants.operations import (
     join_with_profile,
@@ -80,7 +81,7 @@ def join_event(code: str):
     participant = participant_for(event)
     if participant is not None and participant.has_profile:
         return redirect(url_for("participants.wait", code=event.join_code))
-    participant_event_or_404(code, joining=True)
+    admit(event, joining=True)
     return _render_profile(event, participant, _profile_form(event, participant))
 
 
@@ -117,8 +118,7 @@ def _render_profile(event, participant, form, status=200):
     locked = participant is not None and participant.has_profile and profile_locked(event)
     resume_url = None
     if participant is not None and participant.has_profile:
-        resume_url = public_base_url(current_app) + url_for("participants.resume",
-                                                            token=participant.token)
+        resume_url = public_url("participants.resume", token=participant.token)
     return render_template(
         "participants/participant_profile.html", event=event, form=form, participant=participant,
         locked=locked, resume_url=resume_url, resume_qr=qr_svg(resume_url) if resume_url else None,
@@ -131,7 +131,7 @@ def profile(code: str):
     event = participant_event_or_404(code)
     participant = participant_for(event)
     if participant is None or not participant.has_profile:
-        participant_event_or_404(code, joining=True)
+        admit(event, joining=True)
     if request.method == "GET":
         return _render_profile(event, participant, _profile_form(event, participant))
     form = _profile_form(event, participant, formdata=request.form)
@@ -180,8 +180,7 @@ def reissue_link(event_id: int):
             with write_turn():
                 reissue_resume_link(participant, actor=current_user._get_current_object())
                 db.session.commit()
-            resume_url = public_base_url(current_app) + url_for("participants.resume",
-                                                                token=participant.token)
+            resume_url = public_url("participants.resume", token=participant.token)
             response = make_response(render_template(
                 "participants/participant_resume_link.html", event=event, form=None,
                 participant=participant, resume_url=resume_url, resume_qr=qr_svg(resume_url)))
@@ -244,7 +243,8 @@ def status(code: str):
     version, g.event_locale, _status, has_overdue = row
     etag = f"{version}-{current_lang()}"
     if has_overdue or not request.if_none_match.contains(etag):
-        event = event_by_code_or_404(code)  # closes overdue rounds, which bumps the version
+        # Closes the overdue rounds the row reported, which bumps the version.
+        event = event_by_code_or_404(code, overdue=has_overdue)
         rounds = rounds_accepting_answers(event.id)
         etag = f"{event.state_version}-{current_lang()}"
     if request.if_none_match.contains(etag):

@@ -37,7 +37,7 @@ from consult.errors import ConsultError
 from consult.events.models import Event
 from consult.extensions import db
 from consult.i18n import format_dt, tr_text
-from consult.network import public_base_url
+from consult.network import public_url
 from consult.participants.models import GENDER_LABELS, Gender
 from consult.qr import qr_svg
 from consult.results import queries
@@ -129,8 +129,7 @@ def console(event_id: int):
     screen_url = url_for("room.screen", code=event.join_code, k=event.screen_token)
     return render_template(
         "room/event_console.html",
-        join_url=public_base_url(current_app) + url_for("participants.join_event",
-                                                        code=event.join_code),
+        join_url=public_url("participants.join_event", code=event.join_code),
         screen_url=screen_url, **{**_live_context(event), **_agenda_context(event)},
     )
 
@@ -313,8 +312,7 @@ def screen(code: str):
     event = event_by_code_or_404(code)
     if not _screen_allowed(event):
         abort(403)
-    join_url = public_base_url(current_app) + url_for("participants.join_event",
-                                                      code=event.join_code)
+    join_url = public_url("participants.join_event", code=event.join_code)
     return render_template("room/event_screen.html", join_url=join_url, join_qr=qr_svg(join_url),
                            live_url=url_for("room.screen_live", code=event.join_code,
                                             k=request.args.get("k") or None),

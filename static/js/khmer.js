@@ -4,7 +4,8 @@
 // apply to Khmer there. So each term below is wrapped in a `.km-term` span (white-space:
 // nowrap, app.css): headings, labels, buttons and table headers keep it on one line, and lines
 // still break between words. Display only: the text, a copy of it and the exports are unchanged.
-// The terms are GLOSSARY.md's; a longer term is listed before a term it contains.
+// The terms are GLOSSARY.md's (the pattern tries the longest first, so a term that contains
+// another is kept whole).
 (function () {
   "use strict";
   if (!document.documentElement.matches(":lang(km)")) { return; }
@@ -22,7 +23,9 @@
     "អង្គការមិនមែនរដ្ឋាភិបាល", "សង្គមស៊ីវិល", "ដៃគូអភិវឌ្ឍន៍", "គ្រឹះស្ថានសិក្សា",
     "ឧស្សាហកម្ម", "សៀវភៅការងារ", "សន្លឹកកិច្ចការ", "បម្រែបម្រួល",
   ];
-  var PATTERN = new RegExp("(" + TERMS.join("|") + ")");
+  var PATTERN = new RegExp("(" + TERMS.slice().sort(function (a, b) {
+    return b.length - a.length;
+  }).join("|") + ")");
   // Where: all of the page's text but what a person types or picks (inputs, lists of options)
   // and English fallbacks.
   var SKIP = "textarea, select, option, script, style, svg, title, .km-term, [lang=en]";
