@@ -110,6 +110,7 @@ def _register_hooks(app: Flask) -> None:
     from consult.i18n import (
         LANGUAGE_NAMES,
         current_lang,
+        deadline_parts,
         format_dt,
         format_number,
         format_pct,
@@ -119,6 +120,7 @@ def _register_hooks(app: Flask) -> None:
         tr,
         tr_text,
     )
+    from consult.results.figures import round_half_up, suppressed_text
     from consult.security import add_security_headers
     from consult.timeutil import utcnow
 
@@ -143,6 +145,9 @@ def _register_hooks(app: Flask) -> None:
             "server_now": lambda: utcnow().isoformat(timespec="seconds") + "Z",
         }
 
+    # Globals, not context: the macros of room/_deadline.html and _bars.html call them too.
+    app.jinja_env.globals.update(deadline_parts=deadline_parts, suppressed_text=suppressed_text,
+                                 round_half_up=round_half_up)
     app.jinja_env.filters["khmer_digits"] = khmer_digits
     app.jinja_env.filters["digits"] = localize_digits
     app.jinja_env.add_extension("jinja2.ext.i18n")

@@ -197,6 +197,17 @@ def _event_zone(event=None):
     return event, get_timezone(zone)
 
 
+def deadline_parts(closes_at, event=None) -> dict:
+    """A deadline in the event's time zone: its time, its date, and whether that is today."""
+    from consult.timeutil import utcnow
+
+    event, zone = _event_zone(event)
+    local_date = closes_at.replace(tzinfo=UTC).astimezone(zone).date()
+    today = utcnow().replace(tzinfo=UTC).astimezone(zone).date()
+    return {"today": local_date == today, "time": format_dt(closes_at, "time", event),
+            "date": format_dt(closes_at, "day", event)}
+
+
 def format_clock(value, event=None) -> str:
     """The time of day ``HH:MM:SS`` in the event's time zone (what "Saved at" shows).
 

@@ -101,10 +101,7 @@ class RawRow:
 
     def canonical(self) -> str:
         """One line of the checksum: the fields of ``CHECKSUM_FIELDS``, fixed order."""
-        return canonical_line((self.response_id, self.participant, self.sector_id, self.gender,
-                               self.round_position, self.item_id, self.item_code, self.kind,
-                               self.value, self.comment, self.comment_hidden, self.source,
-                               self.created_at, self.updated_at))
+        return canonical_line(getattr(self, name) for name in self.CHECKSUM_FIELDS)
 
 
 def raw_rows(filters: Filters, identifying: bool = True) -> Iterator[RawRow]:

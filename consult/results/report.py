@@ -64,6 +64,11 @@ class GroupCell:
     points: dict | None = None  #: ranking: option id → modified Borda points
 
     @property
+    def score_shown(self) -> bool:
+        """Whether this group's priority score may be shown (it has one, and is not a small cell)."""
+        return self.score is not None and not self.shares.suppressed
+
+    @property
     def no_opinion(self) -> int:
         """Answers "no opinion" (agreement items; 0 for the other kinds)."""
         return self.shares.no_opinion if self.shares is not None else 0
@@ -77,10 +82,14 @@ class ItemResult:
     by_sector: dict = field(default_factory=dict)  #: sector id → GroupCell
     by_gender: dict = field(default_factory=dict)  #: gender → GroupCell
     consensus: Consensus | None = None
-    points: dict | None = None  #: ranking: option id → modified Borda points (overall)
     follow_shift: float | None = None  #: % agree now minus % agree of the followed item
     follow_sector_shift: dict = field(default_factory=dict)
     order: int = 0  #: position in agenda order (ties in rankings keep it)
+
+    @property
+    def points(self) -> dict | None:
+        """Ranking items: option id → modified Borda points, everyone counted."""
+        return self.overall.points
 
     @property
     def n(self) -> int:
@@ -142,8 +151,7 @@ class Report:
         """
         def key(result):
             cell = result.cell(sector_id)
-            shown = cell.score is not None and not cell.shares.suppressed
-            return (0, -cell.score, result.order) if shown else (1, 0, result.order)
+            return (0, -cell.score, result.order) if cell.score_shown else (1, 0, result.order)
 
         return sorted((r for r in self.items if r.item.kind == ItemKind.priority), key=key)
 
@@ -202,8 +210,7 @@ def build_report(event: Event, filters: queries.Filters | None = None) -> Report
     results = []
     for order, item in enumerate(items):
         overall = cell(item, None, (item.id,))
-        result = ItemResult(item=item, section=item.section, overall=overall, order=order,
-                            points=overall.points)
+        result = ItemResult(item=item, section=item.section, overall=overall, order=order)
         for sector in event.sectors:
             result.by_sector[sector.id] = cell(item, "sector", (item.id, sector.id))
         for gender in GENDERS:

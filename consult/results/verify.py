@@ -26,6 +26,8 @@ from consult.results.workbook import ABOUT_ROW, RESPONSE_COLUMNS, SHEETS
 #: Where each field of the checksum sits in a row of the Responses sheet.
 _FIELD_COLUMNS = [[key for key, _ in RESPONSE_COLUMNS].index(name)
                   for name in RawRow.CHECKSUM_FIELDS]
+#: Where the hidden flag stands in a checksum line ("yes" in the sheet, in its language).
+_HIDDEN = RawRow.CHECKSUM_FIELDS.index("comment_hidden")
 _RESPONSES_SHEET = [key for key, _ in SHEETS].index("responses")
 
 
@@ -156,8 +158,7 @@ def _file_lines(wb):
             continue  # a trailing empty row left by a spreadsheet program
         cells = list(row) + [None] * (len(RESPONSE_COLUMNS) - len(row))
         fields = [_cell(cells[i]) for i in _FIELD_COLUMNS]
-        hidden = RawRow.CHECKSUM_FIELDS.index("comment_hidden")
-        fields[hidden] = fields[hidden] not in (None, "")  # "yes" in the workbook's language
+        fields[_HIDDEN] = fields[_HIDDEN] not in (None, "")
         yield canonical_line(fields)
 
 

@@ -26,7 +26,6 @@ from consult.participants.models import GENDER_LABELS
 from consult.results import queries
 from consult.results.consensus import STATUS_LABELS
 from consult.results.export import comment_rows, csv_chunks, export_filename, identifying_arg
-from consult.results.figures import round_half_up, suppressed_text
 from consult.results.forms import SOURCE_LABELS, FilterForm
 from consult.results.labels import COLUMNS
 from consult.results.report import GENDERS, build_report, participation
@@ -67,18 +66,6 @@ def _labels(form: FilterForm | None = None, filters: queries.Filters | None = No
             "source_labels": SOURCE_LABELS,
             "filters_in_force": form.in_force() if form is not None else [],
             "printed_at": utcnow()}
-
-
-@bp.app_template_global("suppressed_text")
-def suppressed_text_global(shares, min_cell: int) -> str | None:
-    """The words of a cell that is not shown (figures.suppressed_text), for every template."""
-    return suppressed_text(shares, min_cell)
-
-
-@bp.app_template_global("round_half_up")
-def round_half_up_global(value, digits: int = 0):
-    """The one rounding rule (half up), for templates."""
-    return round_half_up(value, digits)
 
 
 @bp.get("/results")

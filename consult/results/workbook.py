@@ -469,8 +469,7 @@ def _rankings(wb, title, report, t):
     by_score = t(_l("Priority items by score"))
     for sector_id, group in groups:
         ranked = report.priority_ranking(sector_id)
-        shown = [r for r in ranked if _hidden(r.cell(sector_id), event.min_cell, t) is None
-                 and r.cell(sector_id).score is not None]
+        shown = [r for r in ranked if r.cell(sector_id).score_shown]
         places = _places([r.cell(sector_id).score for r in shown])
         for index, result in enumerate(ranked):
             cell = result.cell(sector_id)
@@ -591,16 +590,15 @@ def _participation(wb, title, event, filters, t):
     headers = [t(_l("Round")), t(_l("Sector")), t(_l("Gender")), t(_l("Joined")),
                t(_l("Responded"))]
     sheet = Sheet(wb, title, headers, [40, 34, 18, 10, 12], styled=False)
+    # participation() has already narrowed the sectors and genders to the filters.
     table = participation(event, filters)
-    sectors = [(s.id, clean(t.field(s, "label"))) for s in event.sectors
-               if filters.sector_id in (None, s.id)]
-    genders = [(g, t(GENDER_LABELS[g])) for g in GENDERS if filters.gender in (None, g)]
+    sector_names = {s.id: clean(t.field(s, "label")) for s in event.sectors}
     for round_ in table["rounds"]:
         responded = table["responded"].get(round_.id, {})
-        for sector_id, sector in sectors:
-            for gender, gender_label in genders:
-                sheet.row([clean(t.field(round_, "title")), sector, gender_label,
-                           table["joined"].get(sector_id, {}).get(gender, 0),
+        for sector_id, joined in table["joined"].items():
+            for gender, n_joined in joined.items():
+                sheet.row([clean(t.field(round_, "title")), sector_names.get(sector_id, ""),
+                           t(GENDER_LABELS[gender]), n_joined,
                            responded.get(sector_id, {}).get(gender, 0)])
 
 

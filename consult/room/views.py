@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections import defaultdict
-from datetime import UTC, datetime
 
-from babel.dates import get_timezone
 from flask import (
     Blueprint,
     abort,
@@ -36,7 +34,7 @@ from consult.agenda.queries import rounds_accepting_answers
 from consult.errors import ConsultError
 from consult.events.models import Event
 from consult.extensions import db
-from consult.i18n import format_dt, tr_text
+from consult.i18n import tr_text
 from consult.network import public_url
 from consult.participants.models import GENDER_LABELS, Gender
 from consult.qr import qr_svg
@@ -55,16 +53,6 @@ STAFF = (Role.facilitator, Role.analyst)
 #: (with JavaScript the page measures what fits the screen it is on).
 SCREEN_PAGE_LINES = 13
 SCREEN_PROMPT_CHARS_PER_LINE = 70
-
-
-@bp.app_template_global()
-def deadline_parts(closes_at: datetime, event: Event) -> dict:
-    """The closing time in the event's time zone, with its date when that is not today."""
-    zone = get_timezone(event.timezone)
-    local_date = closes_at.replace(tzinfo=UTC).astimezone(zone).date()
-    today = utcnow().replace(tzinfo=UTC).astimezone(zone).date()
-    return {"today": local_date == today, "time": format_dt(closes_at, "time", event),
-            "date": format_dt(closes_at, "day", event)}
 
 
 def _round_items(round_ids) -> list[Item]:
