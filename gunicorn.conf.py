@@ -32,11 +32,10 @@ class RedactingLogger(Logger):
     """
 
     def setup(self, cfg):
-        from consult.logs import RedactingFilter
+        from consult.logs import add_redacting_filter
 
         super().setup(cfg)  # run again on a reload: one filter is enough
-        if not any(isinstance(f, RedactingFilter) for f in self.error_log.filters):
-            self.error_log.addFilter(RedactingFilter())
+        add_redacting_filter(self.error_log)
 
     def atoms(self, resp, req, environ, request_time):
         from consult.logs import redact_atoms

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from consult.access import NeedsProfile, WrongCode
 from consult.errors import ConsultError
-from consult.logs import RedactingFilter, redact_url
+from consult.logs import add_redacting_filter, redact_url
 
 #: Seconds a client is told to wait before sending again what a busy database refused (503).
 BUSY_RETRY_AFTER = 2
@@ -81,8 +81,7 @@ def register_error_handlers(app: Flask) -> None:
     from flask.logging import default_handler
 
     for target in (app.logger, default_handler):
-        if not any(isinstance(f, RedactingFilter) for f in target.filters):
-            target.addFilter(RedactingFilter())
+        add_redacting_filter(target)
 
     @app.errorhandler(WrongCode)
     def _wrong_code(error: WrongCode):

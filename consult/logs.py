@@ -44,6 +44,12 @@ SECRET_ATOMS = ("q", "{query_string}e", "{cookie}i", "{set-cookie}o", "{authoriz
                 "{http_cookie}e", "{http_authorization}e")
 
 
+def add_redacting_filter(target) -> None:
+    """Put a RedactingFilter on a logger or handler, unless it has one (setup can run twice)."""
+    if not any(isinstance(f, RedactingFilter) for f in target.filters):
+        target.addFilter(RedactingFilter())
+
+
 def redact_atoms(atoms: dict) -> dict:
     """Redact gunicorn's access-log atoms in place (and return them)."""
     for key in URL_ATOMS:

@@ -142,23 +142,17 @@ class SQLiteStorage(Storage):
 
     def get(self, key: str) -> int:
         """Return the count of ``key`` in its current window (0 when none)."""
-        conn = self._take()  # the hot path (two reads per vote): no context manager
-        try:
+        with self._connection() as conn:
             row = conn.execute("SELECT value FROM counts WHERE key = ? AND expires_at > ?",
                                (key, time.time())).fetchone()
-        finally:
-            self._give(conn)
         return row[0] if row else 0
 
     def get_expiry(self, key: str) -> float:
         """Return when the window of ``key`` ends (now when there is none)."""
         now = time.time()
-        conn = self._take()
-        try:
+        with self._connection() as conn:
             row = conn.execute("SELECT expires_at FROM counts WHERE key = ? AND expires_at > ?",
                                (key, now)).fetchone()
-        finally:
-            self._give(conn)
         return row[0] if row else now
 
     def check(self) -> bool:
