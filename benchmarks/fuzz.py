@@ -403,15 +403,19 @@ BENCH_PASSWORD = "fuzz-pass-phrase-2024"
 
 def _setup(instance: Path, db_url: str | None, threads: int) -> World:
     """Migrate and seed as ``make run`` does; add staff for each thread; return the world."""
-    from benchmarks.harness import prepare, run_in_app
+    from benchmarks.harness import CODE, prepare, run_in_app
 
     prepare(instance, db_url)
     users = [(f"fuzz-{role}-{t}", role) for t in range(threads) for role in STAFF_IDENTITIES]
     out = run_in_app(instance, db_url, f"""
     from consult.accounts.models import Role
     from consult.accounts.operations import create_user
+    from consult.access import find_event
+    from consult.events.operations import set_team_role
     for name, role in {users!r}:
-        create_user(name, {BENCH_PASSWORD!r}, Role(role))
+        user = create_user(name, {BENCH_PASSWORD!r}, Role(role))
+        if role != "admin":
+            set_team_role(find_event({CODE!r}), user, role, actor=None)
     db.session.commit()
     from benchmarks.fuzz import describe_world
     print(describe_world().to_json())

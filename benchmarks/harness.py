@@ -72,8 +72,10 @@ def prepare(instance: Path, database_url: str | None,
     from consult.agenda.models import Item, ItemKind, Round
     from consult.events.models import Event
     event = db.session.scalar(select(Event).where(Event.join_code == "{CODE}"))
+    from consult.events.operations import set_team_role
     if db.session.scalar(select(User).where(User.username == "{BENCH_USER}")) is None:
-        create_user("{BENCH_USER}", "{BENCH_PASSWORD}", Role.facilitator)
+        user = create_user("{BENCH_USER}", "{BENCH_PASSWORD}", Role.facilitator)
+        set_team_role(event, user, "facilitator", actor=None)
     items = db.session.scalars(select(Item).where(Item.event_id == event.id,
         Item.kind == ItemKind.agreement, Item.code.like("R%")).order_by(Item.id)).all()
     round_ = Round(event=event, position=99, title_en="Benchmark round", title_km="ជុំសាកល្បង")

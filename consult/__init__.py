@@ -89,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from consult.accounts.views import bp as accounts_bp
+    from consult.agenda.views import bp as agenda_bp
     from consult.events.views import bp as events_bp
     from consult.i18n import bp as i18n_bp
     from consult.participants.views import bp as participants_bp
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(room_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(agenda_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(i18n_bp)
 

@@ -74,14 +74,44 @@ def sign_out_staff() -> None:
     session.pop(STAFF_LOGIN_AT_KEY, None)
 
 
+def event_role(user, event_id: int) -> Role | None:
+    """The role ``user`` has in event ``event_id``: admin on every event; else their team role.
+
+    The one rule for who works on which event: facilitators and analysts see and act on only
+    the events whose team they are on (DESIGN.md section 1).
+    """
+    from consult.events.models import EventStaff
+
+    if user is None or not user.is_authenticated or not user.active:
+        return None
+    if user.role == Role.admin:
+        return Role.admin
+    role = db.session.scalar(select(EventStaff.role).where(EventStaff.event_id == event_id,
+                                                           EventStaff.user_id == user.id))
+    return Role(role) if role is not None else None
+
+
+def can_in(event_id: int, *roles: Role, user=None) -> bool:
+    """Whether ``user`` (the signed-in one by default) has one of ``roles`` in this event."""
+    role = event_role(current_user if user is None else user, event_id)
+    return role is not None and (role == Role.admin or role in roles)
+
+
 def roles_required(*roles: Role):
-    """Let in signed-in staff with one of ``roles`` (admins always); 403 others."""
+    """Let in signed-in staff with one of ``roles`` (admins always); 403 others.
+
+    A view whose URL names an event (``event_id``) checks the role the user has in that
+    event's team, so staff of another event are refused too.
+    """
 
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapper(*args, **kwargs):
-            if not current_user.can(*roles):
+            event_id = kwargs.get("event_id")
+            allowed = (can_in(event_id, *roles) if event_id is not None
+                       else current_user.can(*roles))
+            if not allowed:
                 abort(403)
             return view(*args, **kwargs)
 
@@ -181,9 +211,9 @@ def event_by_code_or_404(code: str, *, overdue: bool | None = None):
     return _loaded(event, overdue)
 
 
-def is_staff() -> bool:
-    """Whether a signed-in staff member sends this request (they may preview a draft)."""
-    return bool(current_user.is_authenticated and current_user.active)
+def on_team(event) -> bool:
+    """Whether the signed-in staff member works on ``event`` (they may preview its draft)."""
+    return event_role(current_user, event.id) is not None
 
 
 def participant_event_or_404(code: str, *, joining: bool = False):
@@ -196,7 +226,7 @@ def participant_event_or_404(code: str, *, joining: bool = False):
 
 def admit(event, *, joining: bool = False) -> None:
     """Refuse a participant page of ``event`` its status does not allow (403 with the reason)."""
-    if event.is_live or (event.status == EventStatus.draft and is_staff()):
+    if event.is_live or (event.status == EventStatus.draft and on_team(event)):
         return
     if event.status == EventStatus.draft or joining:
         raise ConsultError(event.not_live_message(), 403)

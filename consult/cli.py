@@ -66,13 +66,20 @@ _port_option = click.option("--port", type=int, default=8000, show_default=True,
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "facilitator", "analyst"]), required=True)
 @click.option("--name", "display_name", default="", help="Name shown in the interface.")
-def create_user_command(username: str, role: str, display_name: str) -> None:
+@click.option("--event", "codes", multiple=True, metavar="CODE",
+              help="Put a facilitator or analyst on this event's team (repeatable).")
+def create_user_command(username: str, role: str, display_name: str,
+                        codes: tuple[str, ...]) -> None:
     """Create a staff account; the password is prompted, or read from stdin."""
     from consult.accounts.operations import create_user
+    from consult.events.operations import set_team_role
 
+    events = [_find_event(code) for code in codes]
     password = _read_password("Password")
     with _refusals_as_click_errors():
-        create_user(username, password, role, display_name=display_name)
+        user = create_user(username, password, role, display_name=display_name)
+        for event in events:
+            set_team_role(event, user, role, actor=None)
     db.session.commit()
     click.echo(f"Created {role} account {username.strip().lower()!r}.")
 

@@ -16,6 +16,7 @@ from consult import demo_content as content
 from consult.access import find_event
 from consult.accounts.models import Role, User
 from consult.accounts.operations import create_user
+from consult.events.operations import set_team_role
 from consult.agenda.models import Item, ItemKind, Round, Section
 from consult.events.models import Event, EventStatus
 from consult.events.operations import create_event
@@ -43,10 +44,13 @@ def seed_demo(instance_path: str) -> SeedResult:
         event = _create_demo_event()
     passwords = {}
     for username, role in DEMO_USERS:
-        if db.session.scalar(select(User.id).where(User.username == username)) is None:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
             password = secrets.token_urlsafe(12)
-            create_user(username, password, role, display_name=username.capitalize())
+            user = create_user(username, password, role, display_name=username.capitalize())
             passwords[username] = password
+        if role != Role.admin and not any(m.user_id == user.id for m in event.team):
+            set_team_role(event, user, role.value, actor=None)
     if passwords:
         _write_credentials(Path(instance_path) / CREDENTIALS_FILE, passwords)
     return SeedResult(event=event, created_event=created, passwords=passwords)

@@ -133,6 +133,7 @@ def other_app(app):
 @pytest.fixture
 def make(app):
     """The factories, bound to this test's app (``make.event(...)``)."""
+    factories._off_team.clear()  # ids start again in each test's empty database
     return factories
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 
+from sqlalchemy import select
+
 from consult.accounts.models import Role, User
 from consult.agenda.models import Item, ItemKind, ItemOption, Round, Section
-from consult.events.models import EventStatus
+from consult.events.models import Event, EventStaff, EventStatus
 from consult.events.operations import create_event
 from consult.extensions import db
 from consult.participants.models import Gender, Participant
@@ -16,13 +18,32 @@ DEFAULT_PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
 
 
+#: Users ``user(..., team=False)`` made: kept off the teams of events made later too.
+_off_team: set[int] = set()
+
+
 def event(**kw):
-    """Create an event with the default sectors."""
+    """Create an event with the default sectors, every staff member on its team.
+
+    Staff made by ``user()`` are on every event's team unless made with ``team=False``: most
+    tests are about something else than who is on which team.
+    """
     n = next(_seq)
     kw.setdefault("title_en", f"Test workshop {n}")
     kw.setdefault("title_km", f"សិក្ខាសាលាសាកល្បង {n}")
     kw.setdefault("status", EventStatus.live)
-    return create_event(**kw)
+    obj = create_event(**kw)
+    for staff in db.session.scalars(select(User).where(User.role != Role.admin)):
+        if staff.id not in _off_team:
+            team_member(obj, staff)
+    return obj
+
+
+def team_member(event, user, role=None):
+    """Put ``user`` on ``event``'s team, with their account's role unless ``role`` is given."""
+    db.session.add(EventStaff(event_id=event.id, user_id=user.id,
+                              role=str(role or user.role)))
+    db.session.flush()
 
 
 def section(event, **kw):
@@ -83,7 +104,8 @@ def response(participant, item, value=4, **kw):
     return obj
 
 
-def user(role=Role.facilitator, username=None, password=DEFAULT_PASSWORD, **kw):
+def user(role=Role.facilitator, username=None, password=DEFAULT_PASSWORD, team=True, **kw):
+    """Create a staff account; ``team``: put it on every event's team (see ``event``)."""
     from werkzeug.security import generate_password_hash
 
     obj = User(username=username or f"{role}{next(_seq)}", role=Role(role), **kw)
@@ -91,4 +113,11 @@ def user(role=Role.facilitator, username=None, password=DEFAULT_PASSWORD, **kw):
     obj.password_hash = generate_password_hash(password, method="pbkdf2:sha256:1")
     db.session.add(obj)
     db.session.flush()
+    if obj.role == Role.admin:
+        return obj
+    if not team:
+        _off_team.add(obj.id)
+        return obj
+    for each in db.session.scalars(select(Event)):
+        team_member(each, obj)
     return obj

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-
 from consult.access import sign_in_staff, sign_out_staff
 from consult.accounts.forms import ChangePasswordForm, LoginForm
 from consult.accounts.models import ROLE_LABELS
 from consult.accounts.operations import authenticate, change_password, sign_out
 from consult.errors import ConsultError
-from consult.events.models import STATUS_LABELS, Event
+from consult.events.models import STATUS_LABELS
+from consult.events.queries import staff_events
 from consult.extensions import db, limiter
 from consult.inputs import safe_next
 
@@ -97,6 +96,6 @@ def change_own_password():
 @login_required
 def home():
     """List the events a staff member works on."""
-    events = db.session.scalars(select(Event).order_by(Event.created_at.desc())).all()
-    return render_template("accounts/staff_home.html", events=events, role_labels=ROLE_LABELS,
+    return render_template("accounts/staff_home.html", events=staff_events(current_user),
+                           role_labels=ROLE_LABELS,
                            status_labels=STATUS_LABELS)

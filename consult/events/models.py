@@ -16,6 +16,7 @@ from consult.extensions import db
 from consult.timeutil import utcnow
 
 if TYPE_CHECKING:
+    from consult.accounts.models import User
     from consult.agenda.models import Item, Round, Section
 
 #: Join codes avoid look-alike characters (0/O, 1/I/L) so they survive being read aloud.
@@ -143,6 +144,9 @@ class Event(db.Model):
         back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
         overlaps="items",
     )
+    team: Mapped[list[EventStaff]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+    )
 
     @property
     def is_live(self) -> bool:
@@ -205,3 +209,35 @@ class Sector(db.Model):
 
     def __repr__(self) -> str:
         return f"<Sector {self.id} {self.label_en!r}>"
+
+
+class EventStaff(db.Model):
+    """A staff member on an event's team, with the role they have in that event.
+
+    Facilitators and analysts see and work on only the events whose team they are on;
+    admins are on every team without a row (``access.event_role``).
+    """
+
+    __tablename__ = "event_staff"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('facilitator', 'analyst')", name="team_role_known"),
+    )
+
+    #: The event; the membership goes with it.
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The staff member (accounts are deactivated, never deleted).
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    #: What they do in this event: run the room (facilitator) or read results (analyst).
+    role: Mapped[str] = mapped_column(sa.String(20))
+    #: When they were added (UTC).
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="team")
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<EventStaff event={self.event_id} user={self.user_id} {self.role}>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from consult.accounts.models import User
 from consult.accounts.operations import record
-from consult.events.models import Event, Sector
+from consult.events.models import Event, EventStaff, Sector
 from consult.extensions import db
 
 #: The default stakeholder groups (DESIGN.md section 2), English and Khmer.
@@ -68,3 +68,34 @@ def update_thresholds(event: Event, actor: User, **values) -> None:
     record("event.thresholds", user=actor, event_id=event.id, target=event,
            before={k: float(v) if isinstance(v, float) else v for k, v in before.items()},
            after={name: getattr(event, name) for name in THRESHOLD_FIELDS})
+
+
+#: Roles a staff member can have in an event's team (admins are on every team already).
+TEAM_ROLES = ("facilitator", "analyst")
+
+
+def set_team_role(event: Event, user: User, role: str | None, actor: User | None) -> None:
+    """Put ``user`` on ``event``'s team with ``role``, change their role, or (None) remove them."""
+    from flask_babel import lazy_gettext as _l
+
+    from consult.accounts.models import Role
+    from consult.errors import ConsultError
+
+    if user.role == Role.admin:
+        raise ConsultError(_l("Administrators work on every event; they need no place on a "
+                              "team."))
+    if role is not None and role not in TEAM_ROLES:
+        raise ConsultError(_l("Unknown role."))
+    member = db.session.get(EventStaff, (event.id, user.id))
+    before = member.role if member is not None else None
+    if before == role:
+        return
+    if role is None:
+        db.session.delete(member)
+    elif member is None:
+        db.session.add(EventStaff(event_id=event.id, user_id=user.id, role=role))
+    else:
+        member.role = role
+    db.session.flush()
+    record("event.team", user=actor, event_id=event.id, target=user, username=user.username,
+           before=before, after=role)

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from consult.access import (
+    can_in,
     event_by_code_or_404,
     event_or_404,
     response_or_404,
@@ -91,7 +92,7 @@ def _live_context(event: Event) -> dict:
     return {"event": event, "joined": joined, "joined_total": queries.joined_count(event.id),
             "genders": genders, "gender_labels": GENDER_LABELS, "panels": panels,
             "bar_labels": BAR_LABELS,
-            "can_run": current_user.is_authenticated and current_user.can(Role.facilitator)}
+            "can_run": can_in(event.id, Role.facilitator)}
 
 
 def _agenda_context(event: Event) -> dict:
@@ -106,7 +107,7 @@ def _agenda_context(event: Event) -> dict:
             "extend_form": ExtendRoundForm(),
             "on_screen_id": on_screen.id if on_screen is not None else None,
             "undoable": {r.id for r in rounds if agenda_ops.can_undo_close(r, now)},
-            "can_run": current_user.is_authenticated and current_user.can(Role.facilitator)}
+            "can_run": can_in(event.id, Role.facilitator)}
 
 
 @bp.get("/staff/events/<int:event_id>/console")
@@ -233,7 +234,7 @@ def _screen_allowed(event: Event) -> bool:
     # Bytes: compare_digest refuses a str with a character outside ASCII (a 500 before).
     if key and hmac.compare_digest(key.encode(), event.screen_token.encode()):
         return True
-    return current_user.is_authenticated and current_user.can(*STAFF)
+    return can_in(event.id, *STAFF)
 
 
 def _shown_reveal(event: Event) -> Round | None:

@@ -19,8 +19,10 @@ from consult.voting.models import Response
 from tests.conftest import login
 from tests.helpers import as_participant, workshop
 
-#: ``participant`` took part in the event under test; ``outsider`` in another event only.
-IDENTITIES = ("anonymous", "participant", "outsider", "analyst", "facilitator", "admin")
+#: ``participant`` took part in the event under test; ``outsider`` in another event only;
+#: ``stranger`` is a facilitator on another event's team, not on this one's.
+IDENTITIES = ("anonymous", "participant", "outsider", "analyst", "facilitator", "admin",
+              "stranger")
 STAFF_ROLES = ("analyst", "facilitator", "admin")
 
 #: An outcome is a status code, or the path a redirect leads to (query and fragment aside).
@@ -38,9 +40,19 @@ def everyone(outcome) -> dict:
     return dict.fromkeys(IDENTITIES, outcome)
 
 
-def staff(analyst, facilitator, admin, *, others=LOGIN) -> dict:
-    """Outcomes for the three staff roles; everyone else gets ``others``."""
-    return {**everyone(others), "analyst": analyst, "facilitator": facilitator, "admin": admin}
+def staff(analyst, facilitator, admin, *, others=LOGIN, stranger=403) -> dict:
+    """Outcomes for the three staff roles of the event's team; everyone else gets ``others``.
+
+    Staff of another event are refused (403) unless ``stranger`` says otherwise: a page that
+    names no event treats them as the facilitator they are.
+    """
+    return {**everyone(others), "analyst": analyst, "facilitator": facilitator, "admin": admin,
+            "stranger": stranger}
+
+
+def any_staff(analyst, facilitator, admin, *, others=LOGIN) -> dict:
+    """Outcomes for a page that names no event: staff of another event get the facilitator's."""
+    return staff(analyst, facilitator, admin, others=others, stranger=facilitator)
 
 
 def participant_only(outcome, *, others=JOIN) -> dict:
@@ -92,17 +104,17 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("i18n.set_language", "POST"): Route("/language", everyone(LANDING),
                                          data={"lang": "en", "next": "/"}),
     # Staff sign-in: a wrong password shows the form again; signed-in staff go home.
-    ("accounts.login", "GET"): Route(LOGIN, staff(STAFF_HOME, STAFF_HOME, STAFF_HOME,
-                                                  others=200)),
-    ("accounts.login", "POST"): Route(LOGIN, staff(STAFF_HOME, STAFF_HOME, STAFF_HOME,
-                                                   others=200),
+    ("accounts.login", "GET"): Route(LOGIN, any_staff(STAFF_HOME, STAFF_HOME, STAFF_HOME,
+                                                      others=200)),
+    ("accounts.login", "POST"): Route(LOGIN, any_staff(STAFF_HOME, STAFF_HOME, STAFF_HOME,
+                                                       others=200),
                                       data={"username": "admin", "password": "wrong"}),
-    ("accounts.logout", "POST"): Route("/staff/logout", staff(LANDING, LANDING, LANDING)),
-    ("accounts.home", "GET"): Route(STAFF_HOME, READ),
+    ("accounts.logout", "POST"): Route("/staff/logout", any_staff(LANDING, LANDING, LANDING)),
+    ("accounts.home", "GET"): Route(STAFF_HOME, any_staff(200, 200, 200)),
     # Every staff member changes their own password; a wrong current one shows the form again.
-    ("accounts.change_own_password", "GET"): Route("/staff/password", READ),
+    ("accounts.change_own_password", "GET"): Route("/staff/password", any_staff(200, 200, 200)),
     ("accounts.change_own_password", "POST"): Route(
-        "/staff/password", staff(400, 400, 400),
+        "/staff/password", any_staff(400, 400, 400),
         data={"current_password": "wrong", "new_password": "x" * 12, "confirm": "x" * 12}),
     # A new resume link for a participant: those who run the room (no participant has this
     # code, so the form comes back; tests/participants/test_leave.py issues real ones).
@@ -142,6 +154,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("events.change_event_status", "POST"): Route("/staff/events/{event}/status",
                                                   staff(403, 403, SETTINGS),
                                                   data={"status": "live"}),
+    # Events: create, edit, sectors, duplicate, delete, team.
+    # Agenda builder.
+    # XLSForm import and export.
+    # Delphi re-vote.
+    # Staff accounts and the audit trail.
 }
 
 #: The only requests that may add a response: the event's own participant voting.
@@ -177,6 +194,8 @@ def world(make):
     response = make.response(person, items[0], comment="A comment")
     outsider = make.participant(make.event())
     users = {role: make.user(Role(role), username=role) for role in STAFF_ROLES}
+    users["stranger"] = make.user(Role.facilitator, username="stranger", team=False)
+    make.team_member(make.event(), users["stranger"])
     db.session.commit()
     return {"event": event.id, "code": event.join_code, "open": open_round.id,
             "draft": draft.id, "closed": closed.id, "item": items[0].id,
