@@ -12,6 +12,15 @@ from consult.errors import ConsultError
 from consult.extensions import db
 from consult.timeutil import utcnow
 
+
+class AccountError(ConsultError):
+    """A refused account change, naming the form field at fault (``username``, ``role``…)."""
+
+    def __init__(self, message, field: str | None = None, status_code: int | None = None):
+        super().__init__(message, status_code)
+        self.field = field
+
+
 MIN_PASSWORD_LENGTH = 10
 #: zxcvbn's score (0–4) a staff password needs: 3 is "safely unguessable" (about 10^8 guesses
 #: and more), which rules out common passwords, keyboard runs and repeats.
@@ -65,14 +74,14 @@ def create_user(username: str, password: str, role: Role | str, *, display_name:
     """Create a staff account; refuse a taken name or a short password."""
     username = username.strip().lower()
     if not username or len(username) > 80:
-        raise ConsultError(_l("A user name is required (at most 80 characters)."))
+        raise AccountError(_l("A user name is required (at most 80 characters)."), "username")
     try:
         role = Role(role)
     except ValueError:
-        raise ConsultError(_l("Unknown role.")) from None
+        raise AccountError(_l("Unknown role."), "role") from None
     check_new_password(password, username)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise ConsultError(_l("This user name is taken."))
+        raise AccountError(_l("This user name is taken."), "username")
     user = User(username=username, role=role, display_name=display_name or username)
     user.set_password(password)
     db.session.add(user)
@@ -134,3 +143,126 @@ def change_password(user: User, password: str, *, actor: User | None = None) -> 
     user.set_password(password)
     user.end_sessions()
     record("user.password", user=actor, target=user)
+
+
+# --- Staff management (admin): the one-time password, activity, role -------------------------
+
+#: Letters and digits a person reads out or types without confusing them (no 0/o, 1/l/i).
+_READABLE_CHARACTERS = "abcdefghjkmnpqrstuvwxyz23456789"
+#: A one-time password is this many groups of four, joined by dashes: about 79 bits.
+_PASSWORD_GROUPS = 4
+
+
+def one_time_password() -> str:
+    """A random password to hand over once (``k7mp-2xqa-r9tw-h3ne``), strong by any rule."""
+    import secrets
+
+    while True:
+        password = "-".join("".join(secrets.choice(_READABLE_CHARACTERS) for _ in range(4))
+                            for _ in range(_PASSWORD_GROUPS))
+        try:
+            check_new_password(password, "")
+        except ConsultError:  # pragma: no cover - about one in 10^12 draws
+            continue
+        return password
+
+
+def _active_admins() -> list[User]:
+    """The active administrators, locked until the transaction ends (two admins acting at
+    once cannot both remove the last one)."""
+    return list(db.session.scalars(
+        select(User).where(User.role == Role.admin, User.active.is_(True))
+        .order_by(User.id).with_for_update()))
+
+
+def _refuse_last_admin(user: User) -> None:
+    if user.role == Role.admin and user.active and [a.id for a in _active_admins()] == [user.id]:
+        raise ConsultError(_l("%(name)s is the last active administrator: make another "
+                              "administrator first.", name=user.username))
+
+
+def create_staff(username: str, role: Role | str, *, display_name: str = "",
+                 event_ids: list[int] = (), actor: User | None) -> tuple[User, str]:
+    """Create a staff account with a one-time password, on the given events' teams.
+
+    Returns the account and its password, which is stored only as a hash: the caller shows it
+    once. An administrator works on every event, so ``event_ids`` is ignored for one.
+    """
+    from consult.events.models import Event
+    from consult.events.operations import set_team_role
+
+    password = one_time_password()
+    user = create_user(username, password, role, display_name=display_name.strip(), actor=actor)
+    if user.role != Role.admin:
+        for event_id in event_ids:
+            event = db.session.get(Event, event_id)
+            if event is None:
+                raise AccountError(_l("This event does not exist any more."), "events")
+            set_team_role(event, user, user.role.value, actor)
+    return user, password
+
+
+def reset_password(user: User, *, actor: User | None) -> str:
+    """Give ``user`` a new one-time password and end their sessions; return the password."""
+    if actor is not None and user.id == actor.id:
+        raise ConsultError(_l("Change your own password on the page for it."))
+    password = one_time_password()
+    user.set_password(password)
+    user.end_sessions()
+    record("user.password_reset", user=actor, target=user, username=user.username)
+    return password
+
+
+def set_active(user: User, active: bool, *, actor: User | None) -> None:
+    """Deactivate (ending every session) or reactivate a staff account.
+
+    Refused for one's own account and for the last active administrator: the server would
+    be left with nobody to manage it.
+    """
+    if user.active == active:
+        return
+    if not active:
+        if actor is not None and user.id == actor.id:
+            raise ConsultError(_l("You cannot deactivate your own account."))
+        _refuse_last_admin(user)
+        user.end_sessions()
+    user.active = active
+    db.session.flush()
+    record("user.reactivate" if active else "user.deactivate", user=actor, target=user,
+           username=user.username)
+
+
+def change_role(user: User, role: Role | str, *, actor: User | None) -> list[str]:
+    """Give ``user`` another role; return the join codes of the teams they left.
+
+    An administrator works on every event, so a new administrator leaves every team (their
+    rows would only confuse the team lists); one who stops being admin is on no team until an
+    administrator adds them. Refused for one's own account (another admin decides) and for the
+    last active administrator.
+    """
+    from consult.events.models import Event, EventStaff
+
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError(_l("Unknown role."), "role") from None
+    if user.role == role:
+        return []
+    if actor is not None and user.id == actor.id:
+        raise ConsultError(_l("Another administrator must change your role."))
+    if user.role == Role.admin:
+        _refuse_last_admin(user)
+    left: list[str] = []
+    if role == Role.admin:
+        rows = db.session.execute(
+            select(EventStaff, Event.join_code).join(Event, Event.id == EventStaff.event_id)
+            .where(EventStaff.user_id == user.id).order_by(Event.join_code)).all()
+        for member, code in rows:
+            left.append(code)
+            db.session.delete(member)
+    before = user.role
+    user.role = role  # read on every request: the new role holds from their next page on
+    db.session.flush()
+    record("user.role", user=actor, target=user, username=user.username, before=before.value,
+           after=role.value, **({"teams_left": left} if left else {}))
+    return left
