@@ -172,6 +172,54 @@ def export_command(event_ref: str, fmt: str, lang: str, out_path: str,
     click.echo(f"Wrote {out_path} ({total} responses).")
 
 
+@consult_cli.command("import-agenda")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--event", "event_ref", required=True, metavar="CODE",
+              help="The event (id or join code) whose agenda the file is added to.")
+def import_agenda_command(path: str, event_ref: str) -> None:
+    """Add the sections, rounds and items of an XLSForm to an event's agenda (docs/xlsform.md).
+
+    A file with problems imports nothing: every problem is printed with its sheet, row and
+    column, and the command exits with status 1.
+    """
+    from pathlib import Path
+
+    from flask_babel import force_locale
+
+    from consult.agenda.xlsform import MAX_FILE_BYTES, ImportRefused, import_agenda
+
+    event = _find_event(event_ref)
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_FILE_BYTES + 1)
+    with current_app.test_request_context(), force_locale("en"), _refusals_as_click_errors():
+        try:
+            result = import_agenda(event, None, data, filename=Path(path).name)
+        except ImportRefused as error:
+            db.session.rollback()
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"Imported {result.sections} section(s), {result.rounds} round(s) and "
+               f"{result.items} item(s) into {event.join_code}.")
+
+
+@consult_cli.command("export-agenda")
+@click.argument("event_ref", metavar="EVENT")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_agenda_command(event_ref: str, out_path: str) -> None:
+    """Write an event's agenda (EVENT: id or join code) as an XLSForm workbook."""
+    from consult.agenda.xlsform import export_agenda
+
+    event = _find_event(event_ref)
+    with current_app.test_request_context():
+        data = export_agenda(event, None, via="cli")
+    with open(out_path, "wb") as fh:
+        fh.write(data)
+    db.session.commit()
+    click.echo(f"Wrote {out_path} ({len(event.items)} items).")
+
+
 @consult_cli.command("reissue-link")
 @click.argument("event_ref", metavar="EVENT")
 @click.argument("public_code", metavar="PARTICIPANT_CODE")

@@ -43,8 +43,16 @@ def _flush() -> None:
 def open_round(round_: Round, user: User | None, minutes: int | None = None,
                now: datetime | None = None) -> None:
     """Open a draft or closed round, with an optional countdown in minutes."""
+    from consult.agenda.editing import open_problems
+
     now = now or utcnow()
     reopening = round_.state == RoundState.closed
+    if round_.state != RoundState.open and round_.event.is_live:
+        # The agenda builder's guard: no empty round, no prompt missing in the default language
+        # (after the refusals the round itself gives, so a closed event still says so).
+        problems = open_problems(round_)
+        if problems:
+            raise InvalidTransition(" ".join(problems))
     if reopening:
         round_.reopen(_deadline(minutes, now), now)
     else:

@@ -25,7 +25,9 @@ def _english(app):
 @pytest.fixture
 def round_(make):
     event = make.event()
-    return make.round(event)
+    round_ = make.round(event)
+    make.item(event, round=round_)  # an empty round cannot be opened (the agenda builder's guard)
+    return round_
 
 
 def _audit(action):
