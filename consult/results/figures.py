@@ -145,3 +145,55 @@ def group_table(rows, sector_ids, genders) -> dict:
         key = gender.value if hasattr(gender, "value") else gender
         table[sector_id][key] = table[sector_id].get(key, 0) + n
     return table
+
+
+def quartile(counts: dict[int, int], p: float) -> float | None:
+    """The ``p`` quantile (0–1) of the 1–5 answers with an opinion, by the inclusive method.
+
+    The method of Excel's QUARTILE.INC and PERCENTILE.INC, LibreOffice's QUARTILE and numpy's
+    default ("linear"): with the n answers sorted x[0] ≤ … ≤ x[n−1], h = (n − 1)·p and the
+    quantile is x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]). Computed exactly from the count of
+    each scale value (the tally GROUP BY value), never from the answers one by one.
+    """
+    scored = sorted((v, n) for v, n in counts.items() if v != NO_OPINION and n > 0)
+    total = sum(n for _, n in scored)
+    if not total:
+        return None
+    h = (total - 1) * p
+    low = int(h)
+
+    def at(index: int) -> int:
+        """The value in sorted position ``index``, read from the cumulative counts."""
+        seen = 0
+        for value, n in scored:
+            seen += n
+            if index < seen:
+                return value
+        return scored[-1][0]
+
+    return at(low) + (h - low) * (at(min(low + 1, total - 1)) - at(low))
+
+
+def iqr(counts: dict[int, int]) -> float | None:
+    """Interquartile range Q3 − Q1 of the answers with an opinion (None without any).
+
+    1, 2, 3, 4, 5 → Q1 2, Q3 4, IQR 2; answers all 4 → 0. In Excel:
+    =QUARTILE.INC(range,3)-QUARTILE.INC(range,1) over the 1–5 answers, "no opinion" (0) left out.
+    """
+    q1, q3 = quartile(counts, 0.25), quartile(counts, 0.75)
+    return None if q1 is None else q3 - q1
+
+
+def converged(iqr_before: float | None, iqr_after: float | None, spread_before: float | None,
+              spread_after: float | None) -> bool | None:
+    """Whether the room converged on a re-voted item (DESIGN.md section 4).
+
+    Converged: the IQR did not grow (after ≤ before) and the spread between eligible sectors
+    narrowed (after < before; a spread already 0 that stays 0 counts as narrowed, having
+    nowhere to go). None (not decided) when either round has no answer with an opinion, or
+    fewer than two eligible sectors (no spread to compare: ``spread_*`` is None).
+    """
+    if None in (iqr_before, iqr_after, spread_before, spread_after):
+        return None
+    narrowed = spread_after < spread_before or spread_before == spread_after == 0
+    return iqr_after <= iqr_before and narrowed

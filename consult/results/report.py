@@ -35,7 +35,9 @@ from consult.results.figures import (
     agreement_counts,
     agreement_shares,
     category_shares,
+    converged,
     group_table,
+    iqr,
     mean_of,
     pct_agree,
     ranking_shares,
@@ -62,6 +64,7 @@ class GroupCell:
     mean: float | None = None
     score: float | None = None  #: priority score (high 3, medium 2, low 1)
     points: dict | None = None  #: ranking: option id → modified Borda points
+    iqr: float | None = None  #: agreement: Q3 − Q1 of the answers with an opinion (inclusive)
 
     @property
     def score_shown(self) -> bool:
@@ -75,6 +78,44 @@ class GroupCell:
 
 
 @dataclass
+class SectorFollow:
+    """One sector's figures in the earlier round and in the follow-up."""
+
+    pct_before: float | None
+    pct_after: float | None
+    iqr_before: float | None  #: None unless the sector is eligible and shown in that round
+    iqr_after: float | None
+
+    @property
+    def shift(self) -> float | None:
+        if self.pct_before is None or self.pct_after is None:
+            return None
+        return self.pct_after - self.pct_before
+
+
+@dataclass
+class FollowUp:
+    """An agreement item put to the room again, against the item it follows (Delphi re-vote).
+
+    IQRs are of the 1–5 answers with an opinion (``figures.iqr``, inclusive quartiles); the
+    spread is the consensus spread of each round; ``converged`` is ``figures.converged``.
+    """
+
+    earlier: Item
+    pct_before: float | None  #: % agree overall (None when not shown as a percentage)
+    pct_after: float | None
+    iqr_before: float | None
+    iqr_after: float | None
+    spread_before: float | None  #: None with fewer than two eligible sectors
+    spread_after: float | None
+    sectors: dict = field(default_factory=dict)  #: sector id → SectorFollow
+
+    @property
+    def converged(self) -> bool | None:
+        return converged(self.iqr_before, self.iqr_after, self.spread_before, self.spread_after)
+
+
+@dataclass
 class ItemResult:
     item: Item
     section: Section
@@ -84,6 +125,7 @@ class ItemResult:
     consensus: Consensus | None = None
     follow_shift: float | None = None  #: % agree now minus % agree of the followed item
     follow_sector_shift: dict = field(default_factory=dict)
+    follow: FollowUp | None = None  #: agreement follow-ups: IQR, spread and convergence
     order: int = 0  #: position in agenda order (ties in rankings keep it)
 
     @property
@@ -118,6 +160,18 @@ class ItemResult:
     def cell(self, sector_id: int | None = None) -> GroupCell:
         """The overall cell, or one sector's."""
         return self.overall if sector_id is None else self.by_sector[sector_id]
+
+    def shown_iqr(self, sector_id: int | None = None) -> float | None:
+        """Agreement items: the IQR overall, or a sector's when it is eligible; None when the
+        group is not shown as a percentage (the IQR of a small group is not published)."""
+        if self.item.kind != ItemKind.agreement:
+            return None
+        cell = self.cell(sector_id)
+        if cell.shares.suppressed:
+            return None
+        if sector_id is not None and sector_id not in {g.key for g in self.consensus.eligible}:
+            return None
+        return cell.iqr
 
     def ranked_options(self, sector_id: int | None = None) -> list[tuple]:
         """Ranking items: (option, points), most points first (ties: option order)."""
@@ -159,7 +213,7 @@ class Report:
 def _cell(item: Item, counts: dict, n: int, min_cell: int, points: dict | None) -> GroupCell:
     if item.kind == ItemKind.agreement:
         return GroupCell(n=n, counts=counts, shares=agreement_shares(counts, min_cell),
-                         mean=mean_of(counts))
+                         mean=mean_of(counts), iqr=iqr(counts))
     if item.kind == ItemKind.priority:
         return GroupCell(n=n, counts=counts,
                          shares=category_shares(counts, n, min_cell, list(PRIORITY_SCALE)),
@@ -278,7 +332,12 @@ class SectorLabel:
 
 
 def _follow_shifts(results: list[ItemResult], event: Event, filters: queries.Filters) -> None:
-    """For follow-up items, the change in % agree since the item they follow."""
+    """For follow-up items, the change in % agree since the item they follow, and for agreement
+    follow-ups the IQR and spread of both rounds and whether the room converged.
+
+    Two GROUP BY queries (the earlier items' counts per value, overall and per sector), plus one
+    to load the earlier items, whatever the number of follow-ups.
+    """
     followers = [r for r in results if r.item.follows_item_id and r.item.kind == ItemKind.agreement]
     if not followers:
         return
@@ -287,6 +346,10 @@ def _follow_shifts(results: list[ItemResult], event: Event, filters: queries.Fil
                               gender=filters.gender, source=filters.source)
     before = queries.value_counts(earlier)
     before_sector = queries.value_counts(earlier, "sector")
+    earlier_items = {i.id: i for i in db.session.scalars(select(Item).where(
+        Item.id.in_(earlier_ids)))}
+    thresholds = Thresholds.of(event)
+    labels = {s.id: SectorLabel(s) for s in event.sectors}
     for result in followers:
         then = pct_agree(before.get((result.item.follows_item_id,), {}))
         now = pct_agree(result.overall.counts)
@@ -296,3 +359,43 @@ def _follow_shifts(results: list[ItemResult], event: Event, filters: queries.Fil
             now = pct_agree(cell.counts)
             if then is not None and now is not None:
                 result.follow_sector_shift[sector_id] = now - then
+        earlier_item = earlier_items.get(result.item.follows_item_id)
+        if earlier_item is not None and earlier_item.kind == ItemKind.agreement:
+            result.follow = _follow_up(result, earlier_item, before, before_sector, labels,
+                                       thresholds, event.min_cell)
+
+
+def _follow_up(result: ItemResult, earlier: Item, before: dict, before_sector: dict,
+               labels: dict, t: Thresholds, min_cell: int) -> FollowUp:
+    """The IQR and spread of an agreement item and of the item it follows (one figures path)."""
+    counts = before.get((earlier.id,), {})
+    by_sector = {sid: before_sector.get((earlier.id, sid), {}) for sid in result.by_sector}
+    then = consensus(
+        agreement_shares(counts, 1).base, agreement_counts(counts)["agree"],
+        [GroupAgreement(sid, labels[sid], agreement_shares(c, 1).base,
+                        agreement_counts(c)["agree"]) for sid, c in by_sector.items()], t)
+    now = result.consensus
+    # An IQR is shown (and compared) only for a group shown as a percentage, and by sector
+    # only for a sector eligible in that round (DESIGN.md section 4).
+    floor = max(min_cell, 1)
+    sector_floor = max(min_cell, t.min_sector_n, 1)
+
+    def shown(c: dict, at_least: int) -> float | None:
+        return iqr(c) if agreement_shares(c, 1).base >= at_least else None
+
+    follow = FollowUp(
+        earlier=earlier,
+        pct_before=pct_agree(counts) if agreement_shares(counts, 1).base >= floor else None,
+        pct_after=None if result.overall.shares.suppressed else pct_agree(result.overall.counts),
+        iqr_before=shown(counts, floor),
+        iqr_after=shown(result.overall.counts, floor),
+        spread_before=then.spread if len(then.eligible) >= 2 else None,
+        spread_after=now.spread if now is not None and len(now.eligible) >= 2 else None)
+    for sid, cell in result.by_sector.items():
+        follow.sectors[sid] = SectorFollow(
+            pct_before=pct_agree(by_sector[sid]) if agreement_shares(
+                by_sector[sid], 1).base >= floor else None,
+            pct_after=pct_agree(cell.counts) if not cell.shares.suppressed else None,
+            iqr_before=shown(by_sector[sid], sector_floor),
+            iqr_after=shown(cell.counts, sector_floor))
+    return follow

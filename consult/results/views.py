@@ -16,9 +16,10 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from consult.access import event_or_404, item_or_404, roles_required
+from consult.access import can_in, event_or_404, item_or_404, roles_required
 from consult.accounts.models import Role
 from consult.accounts.operations import record
+from consult.agenda.forms import PutAgainForm
 from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, ItemKind, Round, Section
 from consult.events.models import Event
 from consult.extensions import db
@@ -78,7 +79,8 @@ def summary(event_id: int):
     report = build_report(event, filters)
     return render_template("results/results_summary.html", event=event, form=form,
                            report=report, participation=participation(event, filters),
-                           **_labels(form, filters))
+                           can_put_again=can_in(event.id, Role.facilitator),
+                           put_again_form=PutAgainForm(), **_labels(form, filters))
 
 
 @bp.get("/results/items/<int:item_id>")

@@ -106,6 +106,18 @@ DEFINITIONS = [
     _l("Ranking (modified Borda count): a participant who ranked m options gives the option in "
        "place p m − p + 1 points, so ranking fewer options never gives an option more weight; "
        "options are ordered by their total points."),
+    _l("IQR (interquartile range): Q3 − Q1 of an agreement item's answers with an opinion "
+       "(1–5), by the inclusive method of Excel's %(function)s: with the n answers sorted, "
+       "the quartile at p lies at position (n − 1) × p counted from 0, interpolated between "
+       "the two answers around it. In Excel: %(formula)s. A smaller IQR means answers closer "
+       "together; it is not shown for a group with too few answers to publish, and by sector "
+       "only for eligible sectors.", function="QUARTILE.INC",
+       formula="=QUARTILE.INC(range,3)-QUARTILE.INC(range,1)"),
+    _l("Re-vote (Delphi): an item put to the room again follows an earlier item. Shift: its "
+       "agree % minus the earlier item's, in points. Converged: the IQR did not grow (IQR now "
+       "at most the earlier IQR) and the spread between sectors narrowed (now below the "
+       "earlier spread, or 0 in both); not decided when either round has fewer than two "
+       "eligible sectors or too few answers."),
 ]
 
 #: The About sheet's rows, in order. ``verify`` reads the join code, the filters and the two
@@ -405,8 +417,11 @@ def _summary(wb, title, report, t):
     headers = [t(_l("Section")), t(_l("Code")), t(_l("Item")), t(_l("Kind")), "n",
                t(_l("Mean")), t(COLUMNS["agree"]), t(COLUMNS["neutral"]), t(COLUMNS["disagree"]),
                t(_l("Sector-balanced agreement")), t(_l("Spread")), t(_l("Status")),
-               t(_l("Reason")), t(_l("Priority score")), t(_l("Shift since the earlier round"))]
-    sheet = Sheet(wb, title, headers, [22, 10, 60, 12, 7, 8, 10, 10, 10, 14, 9, 22, 60, 10, 12],
+               t(_l("Reason")), t(_l("Priority score")), t(_l("Shift since the earlier round")),
+               t(_l("IQR")), t(_l("Earlier item")), t(_l("IQR in the earlier round")),
+               t(_l("Spread in the earlier round")), t(_l("Converged"))]
+    sheet = Sheet(wb, title, headers, [22, 10, 60, 12, 7, 8, 10, 10, 10, 14, 9, 22, 60, 10, 12,
+                                       8, 10, 12, 12, 14],
                   freeze="D2", header_lines=4 if t.lang == "both" else 3)
     min_cell = report.event.min_cell
     pct = {6: PCT, 7: PCT, 8: PCT, 9: PCT, 14: "+0%;-0%;0%"}
@@ -424,8 +439,9 @@ def _summary(wb, title, report, t):
               else None for key in ("agree", "neutral", "disagree")),
             _pct(c.balanced_pct) if c else None, round_half_up(c.spread, 1) if c else None,
             status, reason, round_half_up(overall.score, 2), _pct(result.follow_shift),
+            *_follow_cells(result, t),
         ]
-        sheet.row(values, formats={**pct, 5: "0.00", 13: "0.00"},
+        sheet.row(values, formats={**pct, 5: "0.00", 13: "0.00", 15: "0.00", 17: "0.00"},
                   muted={i for i in (6, 7, 8) if isinstance(values[i], str)},
                   fills={11: STATUS_FILLS[c.status]} if c and c.status in STATUS_FILLS else None)
         if result.item.kind == ItemKind.agreement:
@@ -445,7 +461,18 @@ def _summary(wb, title, report, t):
         chart.set_categories(cats)
         chart.height = max(8, 0.5 * (last - first + 1))
         chart.width = 18
-        sheet.ws.add_chart(chart, "Q2")
+        sheet.ws.add_chart(chart, "V2")
+
+
+def _follow_cells(result: ItemResult, t) -> list:
+    """IQR; and for a re-voted item the earlier item, its IQR and spread, and convergence."""
+    f = result.follow
+    if f is None:
+        return [result.shown_iqr(), None, None, None, None]
+    verdict = {True: _l("yes"), False: _l("no"), None: _l("not decided")}[f.converged]
+    return [f.iqr_after, f.earlier.code, f.iqr_before,
+            round_half_up(f.spread_before, 1) if f.spread_before is not None else None,
+            t(verdict)]
 
 
 def _places(values: list) -> list[int]:

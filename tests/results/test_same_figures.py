@@ -59,6 +59,9 @@ EXPECTED = {
            "counts": {"a": 2, "b": 3, "c": 2}, "points": {"a": 3, "b": 5, "c": 2}},
 }
 KINDS = list(EXPECTED)
+#: A1's interquartile range (inclusive quartiles, as Excel's QUARTILE.INC): 1 2 2 3 4 4 4 4 5 5 5
+#: → Q1 2.5, Q3 4.5 (tests/results/test_convergence.py).
+EXPECTED_A1_IQR = "2"
 
 
 def _option_ids(fx, code):
@@ -104,6 +107,7 @@ def test_results_page(client, fx, analyst):
         assert shares == {keys[k]: v for k, v in want["pct"].items()}, code
     a1 = page[page.index(f'<tr data-item-id="{fx.items["A1"].id}"'):]
     assert re.search(r"data-mean>([^<]+)<", a1).group(1) == "3.55"
+    assert re.search(r"data-iqr>([^<]+)<", a1).group(1) == EXPECTED_A1_IQR
     assert 'data-no-opinion="1"' in a1[:a1.index("</tr>")]
     p1 = page[page.index(f'<tr data-item-id="{fx.items["P1"].id}"'):]
     assert re.search(r"data-score>([^<]+)<", p1).group(1) == "2.33"
@@ -227,6 +231,7 @@ def test_workbook_writes_the_same_figures(client, fx, analyst):
         # The cell holds the unrounded fraction; Excel's 0% format rounds half up.
         assert _half_up_pct(round(value * 10**9), 10**9) == EXPECTED["A1"]["pct"][key]
     assert f'{a1[_column(head, "Mean")]:.2f}' == EXPECTED["A1"]["mean"]
+    assert f'{a1[_column(head, "IQR")]:g}' == EXPECTED_A1_IQR
     assert f'{rows["P1"][_column(head, "Priority score")]:.2f}' == EXPECTED["P1"]["score"]
     dist = [list(r) for r in wb["Distribution"].iter_rows(values_only=True)]
     dhead = dist[0]
