@@ -108,7 +108,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from consult.access import load_participant
+    from consult.access import load_participant, my_role_in
     from consult.i18n import (
         LANGUAGE_NAMES,
         current_lang,
@@ -149,7 +149,8 @@ def _register_hooks(app: Flask) -> None:
 
     # Globals, not context: the macros of room/_deadline.html and _bars.html call them too.
     app.jinja_env.globals.update(deadline_parts=deadline_parts, suppressed_text=suppressed_text,
-                                 round_half_up=round_half_up)
+                                 round_half_up=round_half_up,
+                                 event_role_of=my_role_in)
     app.jinja_env.filters["khmer_digits"] = khmer_digits
     app.jinja_env.filters["digits"] = localize_digits
     app.jinja_env.add_extension("jinja2.ext.i18n")

@@ -91,6 +91,11 @@ def event_role(user, event_id: int) -> Role | None:
     return Role(role) if role is not None else None
 
 
+def my_role_in(event) -> Role | None:
+    """The signed-in staff member's role in ``event`` (which pages of it templates link)."""
+    return event_role(current_user, event.id)
+
+
 def can_in(event_id: int, *roles: Role, user=None) -> bool:
     """Whether ``user`` (the signed-in one by default) has one of ``roles`` in this event."""
     role = event_role(current_user if user is None else user, event_id)

@@ -16,10 +16,9 @@ from consult import demo_content as content
 from consult.access import find_event
 from consult.accounts.models import Role, User
 from consult.accounts.operations import create_user
-from consult.events.operations import set_team_role
 from consult.agenda.models import Item, ItemKind, Round, Section
 from consult.events.models import Event, EventStatus
-from consult.events.operations import create_event
+from consult.events.operations import create_event, set_team_role
 from consult.extensions import db
 
 DEMO_JOIN_CODE = "KH7Q2P"

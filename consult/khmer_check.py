@@ -25,7 +25,7 @@ CATALOG = ROOT / "translations" / "km" / "LC_MESSAGES" / "messages.po"
 ALLOWED_WORDS = frozenset({
     "Consult", "CSV", "Excel", "QR", "AI", "LLM", "SHA-256", "PDF", "URL", "ID", "Borda",
     "LibreOffice", "UTC", "UTF-8", "BOM", "RAM", "STEM", "NLP", "TranslateKH", "Sarika", "ODIN",
-    "UNESCO", "4G",
+    "UNESCO", "4G", "XLSForm", "KoboToolbox", "ODK", "IQR", "Q1", "Q3", "Delphi",
 })
 
 #: Placeholders (``%(n)d``, ``%s``, ``%%``) and JavaScript template slots (``{d}``): not text.

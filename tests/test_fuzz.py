@@ -26,7 +26,7 @@ from benchmarks.fuzz import (
     routes_of,
     table_counts,
 )
-from consult.accounts.models import Role
+from consult.accounts.models import Role, User
 from consult.agenda.models import ItemKind
 from consult.extensions import db
 from consult.i18n import LOCALE_COOKIE
@@ -67,6 +67,9 @@ class Identities:
 
     def __init__(self, app, make, event, users):
         self.app, self.make, self.event, self.users = app, make, event, users
+        self.event_id = event.id
+        self.user_ids = {kind: user.id for kind, user in users.items()}
+        self.usernames = {kind: user.username for kind, user in users.items()}
         self.clients = {kind: self.sign_in(kind) for kind in IDENTITIES}
 
     def sign_in(self, kind: str):
@@ -78,12 +81,28 @@ class Identities:
             as_participant(client, participant)
         token = self.token(client, "/staff/login" if kind in STAFF_IDENTITIES else "/")
         if kind in STAFF_IDENTITIES:
+            self.restore(kind)
             response = client.post("/staff/login", data={
-                "csrf_token": token, "username": self.users[kind].username,
+                "csrf_token": token, "username": self.usernames[kind],
                 "password": DEFAULT_PASSWORD})
             assert response.status_code == 302, response.status_code
             token = self.token(client, "/staff/")
         return client, token
+
+    def restore(self, kind: str) -> None:
+        """Give the account back its role, password, activity and team place: a fuzzed admin
+        request may have deactivated, demoted or reset it (as an admin would undo it)."""
+        from werkzeug.security import generate_password_hash
+
+        from consult.events.models import EventStaff
+
+        db.session.rollback()
+        user = db.session.get(User, self.user_ids[kind])
+        user.active, user.role = True, Role(kind)
+        user.password_hash = generate_password_hash(DEFAULT_PASSWORD, method="pbkdf2:sha256:1")
+        if kind != "admin" and db.session.get(EventStaff, (self.event_id, user.id)) is None:
+            db.session.add(EventStaff(event_id=self.event_id, user_id=user.id, role=kind))
+        db.session.commit()
 
     @staticmethod
     def token(client, path: str) -> str | None:

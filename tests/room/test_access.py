@@ -34,6 +34,7 @@ WAIT = "/e/{code}/wait"
 VOTE_PAGE = "/e/{code}/rounds/{open}"
 CONSOLE = "/staff/events/{event}/console"
 SETTINGS = "/staff/events/{event}/settings"
+AGENDA = "/staff/events/{event}/agenda"
 
 
 def everyone(outcome) -> dict:
@@ -155,10 +156,103 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                   staff(403, 403, SETTINGS),
                                                   data={"status": "live"}),
     # Events: create, edit, sectors, duplicate, delete, team.
+    # Admins only. The POSTs that would make or destroy an event get data that fails its
+    # check (nothing is created or deleted): an admin gets the form back (400).
+    ("events.new_event", "GET"): Route("/staff/events/new", any_staff(403, 403, 200)),
+    ("events.new_event", "POST"): Route("/staff/events/new", any_staff(403, 403, 400),
+                                        data={"title_en": "", "title_km": ""}),
+    ("events.edit_event", "GET"): Route("/staff/events/{event}/edit", staff(403, 403, 200)),
+    ("events.edit_event", "POST"): Route(
+        "/staff/events/{event}/edit", staff(403, 403, "/staff/events/{event}/edit"), data={
+            "title_en": "Renamed", "title_km": "", "join_code": "{code}",
+            "timezone": "Asia/Phnom_Penh", "join_mode": "open", "default_locale": "km",
+            "validate_pct": "66", "sector_floor_pct": "50", "contest_pct": "50",
+            "spread_pct": "30", "min_sector_n": "3", "min_cell": "3"}),
+    ("events.edit_sectors", "GET"): Route("/staff/events/{event}/sectors", staff(403, 403, 200)),
+    ("events.edit_sectors", "POST"): Route(
+        "/staff/events/{event}/sectors", staff(403, 403, "/staff/events/{event}/sectors"),
+        data={"action": "add", "label_en": "Farmers", "label_km": ""}),
+    ("events.edit_team", "GET"): Route("/staff/events/{event}/team", staff(403, 403, 200)),
+    ("events.edit_team", "POST"): Route("/staff/events/{event}/team", staff(403, 403, 400),
+                                        data={"action": "add", "user_id": "999999",
+                                              "role": "analyst"}),
+    ("events.duplicate_event", "GET"): Route("/staff/events/{event}/duplicate",
+                                             staff(403, 403, 200)),
+    ("events.duplicate_event", "POST"): Route("/staff/events/{event}/duplicate",
+                                              staff(403, 403, 400),
+                                              data={"title_en": "", "title_km": ""}),
+    ("events.delete_event", "GET"): Route("/staff/events/{event}/delete", staff(403, 403, 200)),
+    ("events.delete_event", "POST"): Route("/staff/events/{event}/delete", staff(403, 403, 400),
+                                           data={"join_code": "WRONG2"}),
     # Agenda builder.
+    # Everyone on the team reads the agenda and the phone preview; facilitators edit. POSTs
+    # are refused or harmless: the answered item is not deleted, moves at an end do nothing.
+    ("agenda.edit_agenda", "GET"): Route(AGENDA, READ),
+    ("agenda.preview_round", "GET"): Route(AGENDA + "/rounds/{open}/preview", READ),
+    ("agenda.add_section", "POST"): Route(AGENDA + "/sections", staff(403, AGENDA, AGENDA),
+                                          data={"section-title_en": "Extra"}),
+    ("agenda.edit_section", "GET"): Route(AGENDA + "/sections/{section}", staff(403, 200, 200)),
+    ("agenda.edit_section", "POST"): Route(AGENDA + "/sections/{section}",
+                                           staff(403, 400, 400), data={"title_en": "", "title_km": ""}),
+    ("agenda.delete_section", "POST"): Route(AGENDA + "/sections/{section}/delete",
+                                             staff(403, AGENDA, AGENDA)),
+    ("agenda.move_section", "POST"): Route(AGENDA + "/sections/{section}/move",
+                                           staff(403, AGENDA, AGENDA), data={"direction": "up"}),
+    ("agenda.add_round", "POST"): Route(AGENDA + "/rounds", staff(403, AGENDA, AGENDA),
+                                        data={"round-title_en": ""}),
+    ("agenda.edit_round", "GET"): Route(AGENDA + "/rounds/{draft}", staff(403, 200, 200)),
+    ("agenda.edit_round", "POST"): Route(AGENDA + "/rounds/{draft}", staff(403, 400, 400),
+                                         data={"title_en": "", "title_km": ""}),
+    ("agenda.delete_round", "POST"): Route(AGENDA + "/rounds/{open}/delete",
+                                           staff(403, AGENDA, AGENDA)),
+    ("agenda.move_round", "POST"): Route(AGENDA + "/rounds/{open}/move",
+                                         staff(403, AGENDA, AGENDA), data={"direction": "up"}),
+    ("agenda.add_item", "GET"): Route(AGENDA + "/items/new", staff(403, 200, 200)),
+    ("agenda.add_item", "POST"): Route(AGENDA + "/items/new", staff(403, 400, 400),
+                                       data={"kind": "agreement", "code": ""}),
+    ("agenda.edit_item", "GET"): Route(AGENDA + "/items/{item}", staff(403, 200, 200)),
+    ("agenda.edit_item", "POST"): Route(AGENDA + "/items/{item}", staff(403, 400, 400),
+                                        data={"kind": "text", "code": ""}),
+    ("agenda.delete_item", "POST"): Route(AGENDA + "/items/{item}/delete",
+                                          staff(403, AGENDA, AGENDA)),
+    ("agenda.move_item", "POST"): Route(AGENDA + "/items/{item}/move",
+                                        staff(403, AGENDA, AGENDA),
+                                        data={"direction": "up", "scope": "round"}),
     # XLSForm import and export.
+    # The import form for those who build the agenda; a POST with no file is refused (400).
+    ("agenda.import_agenda", "GET"): Route("/staff/events/{event}/agenda/import",
+                                           staff(403, 200, 200)),
+    ("agenda.import_agenda", "POST"): Route("/staff/events/{event}/agenda/import",
+                                            staff(403, 400, 400)),
+    ("agenda.export_agenda", "GET"): Route("/staff/events/{event}/agenda/export.xlsx", READ),
+    ("agenda.download_template", "GET"): Route("/staff/events/{event}/agenda/template.xlsx",
+                                               READ),
     # Delphi re-vote.
+    # A new draft round of follow-ups, then on to the builder (the console while there is none).
+    ("agenda.put_again", "POST"): Route("/staff/events/{event}/agenda/follow-ups",
+                                        staff(403, "{after_put_again}", "{after_put_again}"),
+                                        data={"items": "{item}"}),
     # Staff accounts and the audit trail.
+    # Accounts: admins only. The POSTs name no account (404 for an admin) or a taken user
+    # name (the form again), so no case changes the world's users; tests/accounts/ do.
+    ("accounts.list_staff", "GET"): Route("/staff/users", any_staff(403, 403, 200)),
+    ("accounts.new_staff", "GET"): Route("/staff/users/new", any_staff(403, 403, 200)),
+    ("accounts.new_staff", "POST"): Route("/staff/users/new", any_staff(403, 403, 400),
+                                          data={"username": "admin", "role": "analyst"}),
+    ("accounts.deactivate_staff", "POST"): Route("/staff/users/999999/deactivate",
+                                                 any_staff(403, 403, 404)),
+    ("accounts.reactivate_staff", "POST"): Route("/staff/users/999999/reactivate",
+                                                 any_staff(403, 403, 404)),
+    ("accounts.change_staff_role", "POST"): Route("/staff/users/999999/role",
+                                                  any_staff(403, 403, 404),
+                                                  data={"role": "admin"}),
+    ("accounts.reset_staff_password", "POST"): Route("/staff/users/999999/reset-password",
+                                                     any_staff(403, 403, 404)),
+    # The audit trail: every staff role of the event reads it; the whole trail is for admins.
+    ("accounts.event_audit", "GET"): Route("/staff/events/{event}/audit", READ),
+    ("accounts.event_audit_csv", "GET"): Route("/staff/events/{event}/audit.csv", READ),
+    ("accounts.audit", "GET"): Route("/staff/audit", any_staff(403, 403, 200)),
+    ("accounts.audit_csv", "GET"): Route("/staff/audit.csv", any_staff(403, 403, 200)),
 }
 
 #: The only requests that may add a response: the event's own participant voting.
@@ -176,7 +270,7 @@ def test_the_table_lists_every_endpoint(app):
     assert not stale, f"rows for endpoints the app no longer serves: {stale}"
     adapter = app.url_map.bind("localhost")
     placeholders = {k: 1 for k in ("event", "open", "draft", "closed", "item", "unanswered",
-                                   "response", "sector")} | {"code": "ABC234", "token": "t"}
+                                   "response", "sector", "section")} | {"code": "ABC234", "token": "t"}
     for (endpoint, method), route in ROUTES.items():
         matched, _ = adapter.match(route.path.format(**placeholders), method=method)
         assert matched == endpoint, f"{route.path} reaches {matched}, not {endpoint}"
@@ -201,7 +295,18 @@ def world(make):
             "draft": draft.id, "closed": closed.id, "item": items[0].id,
             "unanswered": items[1].id, "response": response.id, "token": person.token,
             "sector": event.sectors[0].id,
+            "section": items[0].section_id,  # the agenda builder's section rows
+            "after_put_again": _after_put_again(event.id),
             "people": {"participant": person, "outsider": outsider}, "users": users}
+
+
+def _after_put_again(event_id: int) -> str:
+    """Where "Put to the room again" leads: the agenda builder, or the console without one."""
+    from flask import current_app
+
+    endpoint = ("agenda.edit_agenda" if "agenda.edit_agenda" in current_app.view_functions
+                else "room.console")
+    return current_app.url_map.bind("localhost").build(endpoint, {"event_id": event_id})
 
 
 def _sign_in(client, world, identity: str) -> None:
