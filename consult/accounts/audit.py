@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from consult.accounts.models import ROLE_LABELS
 from consult.accounts.queries import AuditRow
 from consult.events.models import STATUS_LABELS
-from consult.i18n import format_dt, format_number, localize_digits
+from consult.i18n import LANGUAGE_NAMES, format_dt, format_number, localize_digits
 from consult.results.export import neutralise
 
 #: What each action means, as the audit pages and the CSV name it; an unknown action shows
@@ -175,6 +175,9 @@ def _value_text(action: str, key: str | None, value, event) -> str:
         return str(ROLE_LABELS[text])
     if action in ("event.status", "event.delete") and text in STATUS_LABELS:
         return str(STATUS_LABELS[text])
+    if key == "lang":
+        return (str(_("Khmer and English")) if text == "both"
+                else LANGUAGE_NAMES.get(text, text))
     if key is not None and key.endswith("_at"):
         try:
             moment = datetime.fromisoformat(text)

@@ -60,6 +60,7 @@ def test_the_event_page_shows_the_opened_round_and_the_export_with_its_checksum(
     page = _page(client, f"/staff/events/{event.id}/audit")
     assert "Round opened" in page and "round.open" in page
     assert "Workbook exported" in page and trail["checksum"] in page
+    assert "Khmer and English" in page  # the export's language, in words (not "both")
     assert "Checksum (SHA-256)" in page
     assert "dara" in page
     assert page.index("Workbook exported") < page.index("Round opened")  # newest first

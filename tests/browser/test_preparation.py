@@ -249,6 +249,8 @@ def test_prepare_and_run_a_workshop_in_khmer(app, make, live_server, browser, tm
 
         # The workbook, downloaded as an analyst would.
         staff.goto(f"{base}/staff/events/{event_id}/results")
+        expect(staff.locator("body")).to_contain_text("F1.2")
+        screenshot(staff, "results-revote-km-1440.png")
         with staff.expect_download() as info:
             staff.locator("a[href*='/export.xlsx']").first.click()
         path = tmp_path / "workshop.xlsx"
@@ -262,6 +264,14 @@ def test_prepare_and_run_a_workshop_in_khmer(app, make, live_server, browser, tm
         header = [str(c) for c in summary[0]]
         again = next(row for row in summary[1:] if row[1] == "F1.2")
         assert "F1" in [str(v) for v in again], dict(zip(header, again, strict=False))
+
+        # The audit trail tells how the result came about: the import, the fix, the rounds,
+        # the re-vote and the export.
+        staff.goto(f"{base}/staff/events/{event_id}/audit")
+        rows = staff.locator("main table tbody tr")
+        expect(rows.first).to_be_visible()
+        assert rows.count() >= 12, rows.count()
+        screenshot(staff, "audit-km-1440.png", full_page=False)
     finally:
         for ctx in contexts:
             ctx.close()
