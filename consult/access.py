@@ -1,7 +1,8 @@
-"""Who may do what: staff roles, the participant from the cookie, and every loader that 404s.
+"""Who may do what: staff roles, the participant from the cookie, and every loader of a row.
 
-Views load what a URL names through these functions only, so "the event of this code" or
-"a round of this event" means the same everywhere.
+Views load what a URL or a form names through these functions only, so "the event of this
+code" or "a round of this event" means the same everywhere: ``*_or_404`` answers 404 for a
+row that is not there or not the event's, ``*_or_none`` returns None (the view says why).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from consult.accounts.models import Role, User
 from consult.errors import ConsultError
 from consult.events.models import EventStatus
 from consult.extensions import db, login_manager
+from consult.inputs import MAX_ID
 
 #: Session key holding the participant's token (the session cookie is signed).
 PARTICIPANT_SESSION_KEY = "participant"
@@ -138,12 +140,27 @@ def load_participant() -> None:
         g.participant = db.session.scalar(select(Participant).where(Participant.token == token))
 
 
-def get_or_404(model, ident):
-    """Load a row by primary key or answer 404."""
-    obj = db.session.get(model, ident)
-    if obj is None:
+def _or_404(row):
+    """Return ``row``, or answer 404 when there is none."""
+    if row is None:
         abort(404)
-    return obj
+    return row
+
+
+def _get(model, ident):
+    """Load a row by primary key; None for no row, and for an id no row can have.
+
+    A submitted id past ``MAX_ID`` names nothing (PostgreSQL would refuse to compare it).
+    """
+    if not isinstance(ident, int) or not 0 < ident <= MAX_ID:
+        return None
+    return db.session.get(model, ident)
+
+
+def _of_event(model, event, ident):
+    """Load a row of ``model`` that belongs to ``event``; None for none or another event's."""
+    row = _get(model, ident)
+    return row if row is not None and row.event_id == event.id else None
 
 
 def normalize_code(raw: str | None) -> str:
@@ -202,7 +219,7 @@ def event_or_404(event_id: int):
     """Load an event by id for a staff page (404 when there is none) and set ``g.event``."""
     from consult.events.models import Event
 
-    return _loaded(get_or_404(Event, event_id))
+    return _loaded(_or_404(_get(Event, event_id)))
 
 
 def event_by_code_or_404(code: str, *, overdue: bool | None = None):
@@ -239,32 +256,77 @@ def admit(event, *, joining: bool = False) -> None:
 
 def round_or_404(event, round_id: int, *, opened: bool = False):
     """Load a round of ``event`` (404 for another event's); ``opened``: never a draft round."""
-    from consult.agenda.models import Round, RoundState
+    from consult.agenda.models import RoundState
 
-    round_ = get_or_404(Round, round_id)
-    if round_.event_id != event.id or (opened and round_.state == RoundState.draft):
+    round_ = _or_404(round_or_none(event, round_id))
+    if opened and round_.state == RoundState.draft:
         abort(404)
     return round_
 
 
+def round_or_none(event, round_id: int | None):
+    """Load a round of ``event`` chosen in a form; None for none or another event's."""
+    from consult.agenda.models import Round
+
+    return _of_event(Round, event, round_id)
+
+
+def section_or_404(event, section_id: int):
+    """Load a section of ``event``; 404 for another event's."""
+    return _or_404(section_or_none(event, section_id))
+
+
+def section_or_none(event, section_id: int | None):
+    """Load a section of ``event`` chosen in a form; None for none or another event's."""
+    from consult.agenda.models import Section
+
+    return _of_event(Section, event, section_id)
+
+
 def item_or_404(event, item_id: int):
     """Load an item of ``event``; 404 for another event's."""
+    return _or_404(item_or_none(event, item_id))
+
+
+def item_or_none(event, item_id: int | None):
+    """Load an item of ``event`` chosen in a form; None for none or another event's."""
     from consult.agenda.models import Item
 
-    item = get_or_404(Item, item_id)
-    if item.event_id != event.id:
-        abort(404)
-    return item
+    return _of_event(Item, event, item_id)
+
+
+def sector_or_404(event, sector_id: int | None):
+    """Load a sector of ``event`` named in a form; 404 for none or another event's."""
+    from consult.events.models import Sector
+
+    return _or_404(_of_event(Sector, event, sector_id))
 
 
 def response_or_404(event, response_id: int, *, with_comment: bool = False):
     """Load a response to an item of ``event``; ``with_comment``: only one that has a comment."""
     from consult.voting.models import Response
 
-    response = get_or_404(Response, response_id)
+    response = _or_404(_get(Response, response_id))
     if response.item.event_id != event.id or (with_comment and response.comment is None):
         abort(404)
     return response
+
+
+def staff_user_or_404(user_id: int) -> User:
+    """Load a staff account by id (admin pages); 404 when there is none."""
+    return _or_404(staff_user_or_none(user_id))
+
+
+def staff_user_or_none(user_id: int | None) -> User | None:
+    """Load a staff account chosen in a form; None when there is none."""
+    return _get(User, user_id)
+
+
+def team_member_or_none(event, user: User | None):
+    """Load ``user``'s place on ``event``'s team; None when they are not on it."""
+    from consult.events.models import EventStaff
+
+    return db.session.get(EventStaff, (event.id, user.id)) if user is not None else None
 
 
 def participant_for(event):

@@ -66,6 +66,15 @@ def clean_request() -> None:
         request.__dict__.pop("values", None)
 
 
+def submitted_number(raw: str | None, *, digits: int = 11) -> int | None:
+    """Read a number sent in a form or a query string: at most ``digits`` ASCII digits.
+
+    Anything else is None, never an error: ``"²".isdigit()`` is true, yet ``int("²")`` fails.
+    """
+    raw = raw or ""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= digits else None
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Return ``target`` if it is a path on this site, else ``default`` (for redirects).
 

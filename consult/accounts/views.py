@@ -21,7 +21,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from consult.access import event_or_404, get_or_404, roles_required, sign_in_staff, sign_out_staff
+from consult.access import (
+    event_or_404,
+    roles_required,
+    sign_in_staff,
+    sign_out_staff,
+    staff_user_or_404,
+)
 from consult.accounts.audit import (
     FAMILY_LABELS,
     action_label,
@@ -36,7 +42,7 @@ from consult.accounts.forms import (
     NewStaffForm,
     RoleForm,
 )
-from consult.accounts.models import ROLE_LABELS, Role, User
+from consult.accounts.models import ROLE_LABELS, Role
 from consult.accounts.operations import (
     AccountError,
     authenticate,
@@ -193,7 +199,7 @@ def new_staff():
 
 def _staff_action(user_id: int, action, success):
     """Run ``action(user)`` on a staff account; say what happened on the staff list."""
-    user = get_or_404(User, user_id)
+    user = staff_user_or_404(user_id)
     try:
         result = action(user)
     except ConsultError as error:
@@ -257,7 +263,7 @@ def change_staff_role(user_id: int):
 @roles_required(Role.admin)
 def reset_staff_password(user_id: int):
     """Give an account a new one-time password (shown once) and end its sessions."""
-    user = get_or_404(User, user_id)
+    user = staff_user_or_404(user_id)
     try:
         password = reset_password(user, actor=current_user._get_current_object())
     except ConsultError as error:

@@ -124,21 +124,40 @@ def item_problems(*, event: Event, kind: str, code: str, prompt_en: str, prompt_
     elif options:
         problems.append(Problem("options", _l("Only choice, multiple-choice and ranking items "
                                               "have options.")))
-    if max_choices is not None:
-        if kind != ItemKind.multi:
-            problems.append(Problem("max_choices", _l("Only a multiple-choice item has a "
-                                                      "maximum number of choices.")))
-        elif not 1 <= max_choices <= max(len(options), 1):
-            problems.append(Problem("max_choices", _l("The maximum number of choices must be "
-                                                      "between 1 and the number of options.")))
-    if top_k is not None:
-        if kind != ItemKind.ranking:
-            problems.append(Problem("top_k", _l("Only a ranking item has a number of places "
-                                                "to rank.")))
-        elif not 1 <= top_k <= max(len(options), 1):
-            problems.append(Problem("top_k", _l("The number of places to rank must be between "
-                                                "1 and the number of options.")))
+    problems += _count_problems(
+        "max_choices", max_choices, kind == ItemKind.multi, len(options),
+        _l("Only a multiple-choice item has a maximum number of choices."),
+        _l("The maximum number of choices must be between 1 and the number of options."))
+    problems += _count_problems(
+        "top_k", top_k, kind == ItemKind.ranking, len(options),
+        _l("Only a ranking item has a number of places to rank."),
+        _l("The number of places to rank must be between 1 and the number of options."))
     return problems
+
+
+def _count_problems(field: str, count: int | None, kind_has_it: bool, options: int,
+                    wrong_kind, out_of_range) -> list[Problem]:
+    """What is wrong with an item's count of choices or places (``field``), when one is given."""
+    if count is None:
+        return []
+    if not kind_has_it:
+        return [Problem(field, wrong_kind)]
+    if not 1 <= count <= max(options, 1):
+        return [Problem(field, out_of_range)]
+    return []
+
+
+def _placement_problems(event: Event, section: Section, round_: Round | None) -> list[Problem]:
+    """A section or round of another event refused (an item stays within its event)."""
+    if section.event_id != event.id or (round_ is not None and round_.event_id != event.id):
+        return [Problem("section", _l("The section and round must be of this event."))]
+    return []
+
+
+def _require_title(title_en: str, title_km: str, message) -> None:
+    """Refuse a section or round without a title in either language."""
+    if not title_en.strip() and not title_km.strip():
+        _refuse("title", message)
 
 
 def _next(column, *where) -> int:
@@ -149,9 +168,7 @@ def add_section(event: Event, actor: User | None, *, key: str = "", title_en: st
                 title_km: str = "", description_en: str = "", description_km: str = "",
                 audit: bool = True) -> Section:
     """Add a section at the end of the event's agenda."""
-    if not title_en.strip() and not title_km.strip():
-        raise AgendaError([Problem("title", _l("A section needs a title in Khmer or "
-                                               "English."))])
+    _require_title(title_en, title_km, _l("A section needs a title in Khmer or English."))
     section = Section(event_id=event.id, position=_next(Section.position,
                                                         Section.event_id == event.id),
                       key=key.strip(), title_en=title_en.strip(), title_km=title_km.strip(),
@@ -168,9 +185,7 @@ def add_section(event: Event, actor: User | None, *, key: str = "", title_en: st
 def add_round(event: Event, actor: User | None, *, title_en: str = "", title_km: str = "",
               audit: bool = True) -> Round:
     """Add a draft round at the end of the event's agenda."""
-    if not title_en.strip() and not title_km.strip():
-        raise AgendaError([Problem("title", _l("A round needs a title in Khmer or "
-                                               "English."))])
+    _require_title(title_en, title_km, _l("A round needs a title in Khmer or English."))
     round_ = Round(event_id=event.id, position=_next(Round.position, Round.event_id == event.id),
                    title_en=title_en.strip(), title_km=title_km.strip())
     db.session.add(round_)
@@ -191,8 +206,7 @@ def add_item(event: Event, actor: User | None, *, section: Section, round: Round
     problems = item_problems(event=event, kind=kind, code=code, prompt_en=prompt_en,
                              prompt_km=prompt_km, max_choices=max_choices, top_k=top_k,
                              options=options)
-    if section.event_id != event.id or (round is not None and round.event_id != event.id):
-        problems.append(Problem("section", _l("The section and round must be of this event.")))
+    problems += _placement_problems(event, section, round)
     if follows is not None and follows.event_id != event.id:
         problems.append(Problem("follows", _l("A follow-up must follow an item of the same "
                                               "event.")))
@@ -404,8 +418,7 @@ def update_section(section: Section, actor: User | None, *, key: str = "", title
                    title_km: str = "", description_en: str = "",
                    description_km: str = "") -> dict:
     """Change a section's key, titles and descriptions."""
-    if not title_en.strip() and not title_km.strip():
-        _refuse("title", _l("A section needs a title in Khmer or English."))
+    _require_title(title_en, title_km, _l("A section needs a title in Khmer or English."))
     changed = _changes(section, {"key": key.strip(), "title_en": title_en.strip(),
                                  "title_km": title_km.strip(),
                                  "description_en": description_en.strip(),
@@ -430,21 +443,13 @@ def delete_section(section: Section, actor: User | None) -> None:
 
 def move_section(section: Section, actor: User | None, direction: str) -> bool:
     """Move a section one place up or down the agenda; False when it is at that end."""
-    other = _neighbour(Section, section, "position", Section.event_id == section.event_id,
-                       direction)
-    if other is None:
-        return False
-    _swap(section, other, "position")
-    record("agenda.section_move", user=actor, event_id=section.event_id, target=section,
-           direction=direction)
-    return True
+    return _move_in_agenda(Section, section, actor, direction, "agenda.section_move")
 
 
 def update_round(round_: Round, actor: User | None, *, title_en: str = "",
                  title_km: str = "") -> dict:
     """Change a round's titles (allowed in any state: it is wording)."""
-    if not title_en.strip() and not title_km.strip():
-        _refuse("title", _l("A round needs a title in Khmer or English."))
+    _require_title(title_en, title_km, _l("A round needs a title in Khmer or English."))
     changed = _changes(round_, {"title_en": title_en.strip(), "title_km": title_km.strip()})
     db.session.flush()
     if changed:
@@ -473,12 +478,16 @@ def delete_round(round_: Round, actor: User | None) -> None:
 
 def move_round(round_: Round, actor: User | None, direction: str) -> bool:
     """Move a round one place up or down the agenda; False when it is at that end."""
-    other = _neighbour(Round, round_, "position", Round.event_id == round_.event_id, direction)
+    return _move_in_agenda(Round, round_, actor, direction, "agenda.round_move")
+
+
+def _move_in_agenda(model, obj, actor: User | None, direction: str, action: str) -> bool:
+    """Swap a section or round with its neighbour in the event's agenda, and audit it."""
+    other = _neighbour(model, obj, "position", model.event_id == obj.event_id, direction)
     if other is None:
         return False
-    _swap(round_, other, "position")
-    record("agenda.round_move", user=actor, event_id=round_.event_id, target=round_,
-           direction=direction)
+    _swap(obj, other, "position")
+    record(action, user=actor, event_id=obj.event_id, target=obj, direction=direction)
     return True
 
 
@@ -506,8 +515,7 @@ def update_item(item: Item, actor: User | None, *, section: Section, round: Roun
     problems = item_problems(event=event, kind=kind, code=code, prompt_en=prompt_en,
                              prompt_km=prompt_km, max_choices=max_choices, top_k=top_k,
                              options=options, item=item)
-    if section.event_id != event.id or (round is not None and round.event_id != event.id):
-        problems.append(Problem("section", _l("The section and round must be of this event.")))
+    problems += _placement_problems(event, section, round)
     existing = {o.id: o for o in item.options}
     kept_ids = {o.id for o in options if o.id is not None}
     if kept_ids - set(existing):

@@ -23,10 +23,13 @@ from wtforms.fields.choices import SelectChoice
 from consult.access import (
     can_in,
     event_or_404,
-    get_or_404,
     item_or_404,
+    item_or_none,
     roles_required,
     round_or_404,
+    round_or_none,
+    section_or_404,
+    section_or_none,
 )
 from consult.accounts.models import Role
 from consult.agenda import editing, xlsform
@@ -47,14 +50,12 @@ from consult.agenda.forms import (
 from consult.agenda.models import (
     AGREEMENT_SCALE,
     PRIORITY_SCALE,
-    Item,
-    Round,
     RoundState,
-    Section,
 )
 from consult.errors import ConsultError
 from consult.extensions import db
 from consult.i18n import tr_text
+from consult.inputs import submitted_number
 from consult.voting.queries import round_items
 
 bp = Blueprint("agenda", __name__, url_prefix="/staff/events/<int:event_id>/agenda")
@@ -74,21 +75,50 @@ def _problems_flash(error: ConsultError) -> None:
         flash(message, "error")
 
 
+def _run(event, action, anchor: str, success: str, *, done_anchor=None):
+    """Run one edit operation: commit and say ``success``, or roll back and flash why not; then
+    back to the agenda at ``anchor`` (after success, at ``done_anchor(result)`` when given)."""
+    try:
+        result = action()
+    except ConsultError as error:
+        db.session.rollback()
+        _problems_flash(error)
+        return redirect(_agenda_url(event, anchor))
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return redirect(_agenda_url(event, done_anchor(result) if done_anchor else anchor))
+
+
 def _edit_action(event, action, anchor: str, success: str):
     """Run one edit operation from a button (delete, move): commit, or flash why not."""
     if not ConfirmForm().validate_on_submit():
         flash(_("This form has expired. Please reload the page and try again."), "error")
         return redirect(_agenda_url(event, anchor))
-    try:
-        action()
-    except ConsultError as error:
-        db.session.rollback()
-        _problems_flash(error)
-    else:
-        db.session.commit()
-        if success:
-            flash(success, "success")
-    return redirect(_agenda_url(event, anchor))
+    return _run(event, action, anchor, success)
+
+
+def _move(event, form: MoveForm, anchor: str, move):
+    """Move a section, round or item one place: ``move(direction)``; 400 for a bad form."""
+    if not form.validate_on_submit():
+        abort(400)
+    return _edit_action(event, lambda: move(form.direction.data), anchor, "")
+
+
+def _edit_page(event, form, update, anchor: str, saved: str, template: str, **shown):
+    """Edit a section or a round on its own page: save and go back to it, or show the form
+    again with the reason under the English title."""
+    if form.validate_on_submit():
+        try:
+            update(form)
+        except ConsultError as error:
+            db.session.rollback()
+            form.title_en.errors = [str(error.message)]
+        else:
+            db.session.commit()
+            flash(saved, "success")
+            return redirect(_agenda_url(event, anchor))
+    return render_template(template, event=event, form=form, **shown), 400 if form.errors else 200
 
 
 @bp.get("")
@@ -116,19 +146,11 @@ def add_section(event_id: int):
     """Add a section at the end of the agenda."""
     event = event_or_404(event_id)
     form = SectionForm(prefix="section")
-    if form.validate_on_submit():
-        try:
-            section = editing.add_section(event, current_user, **_section_values(form))
-        except ConsultError as error:
-            db.session.rollback()
-            _problems_flash(error)
-        else:
-            db.session.commit()
-            flash(_("Section added."), "success")
-            return redirect(_agenda_url(event, f"section-{section.id}"))
-    else:
+    if not form.validate_on_submit():
         flash(_("Please check the section: %(errors)s", errors=_form_errors(form)), "error")
-    return redirect(_agenda_url(event, "sections"))
+        return redirect(_agenda_url(event, "sections"))
+    return _run(event, lambda: editing.add_section(event, current_user, **_section_values(form)),
+                "sections", _("Section added."), done_anchor=lambda section: f"section-{section.id}")
 
 
 def _form_errors(form) -> str:
@@ -145,20 +167,11 @@ def _section_values(form) -> dict:
 def edit_section(event_id: int, section_id: int):
     """Edit a section's key, titles and introductions."""
     event = event_or_404(event_id)
-    section = _section_or_404(event, section_id)
-    form = SectionForm(obj=section)
-    if form.validate_on_submit():
-        try:
-            editing.update_section(section, current_user, **_section_values(form))
-        except ConsultError as error:
-            db.session.rollback()
-            form.title_en.errors = [str(error.message)]
-        else:
-            db.session.commit()
-            flash(_("Section saved."), "success")
-            return redirect(_agenda_url(event, f"section-{section.id}"))
-    return render_template("agenda/section_edit.html", event=event, section=section,
-                           form=form), 400 if form.errors else 200
+    section = section_or_404(event, section_id)
+    return _edit_page(
+        event, SectionForm(obj=section),
+        lambda form: editing.update_section(section, current_user, **_section_values(form)),
+        f"section-{section.id}", _("Section saved."), "agenda/section_edit.html", section=section)
 
 
 @bp.post("/sections/<int:section_id>/delete")
@@ -166,7 +179,7 @@ def edit_section(event_id: int, section_id: int):
 def delete_section(event_id: int, section_id: int):
     """Delete a section that has no items."""
     event = event_or_404(event_id)
-    section = _section_or_404(event, section_id)
+    section = section_or_404(event, section_id)
     return _edit_action(event, lambda: editing.delete_section(section, current_user),
                         "sections", _("Section deleted."))
 
@@ -176,20 +189,9 @@ def delete_section(event_id: int, section_id: int):
 def move_section(event_id: int, section_id: int):
     """Move a section one place up or down."""
     event = event_or_404(event_id)
-    section = _section_or_404(event, section_id)
-    form = MoveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    return _edit_action(event, lambda: editing.move_section(section, current_user,
-                                                            form.direction.data),
-                        f"section-{section.id}", "")
-
-
-def _section_or_404(event, section_id: int) -> Section:
-    section = get_or_404(Section, section_id)
-    if section.event_id != event.id:
-        abort(404)
-    return section
+    section = section_or_404(event, section_id)
+    return _move(event, MoveForm(), f"section-{section.id}",
+                 lambda direction: editing.move_section(section, current_user, direction))
 
 
 @bp.post("/rounds")
@@ -198,20 +200,15 @@ def add_round(event_id: int):
     """Add a draft round at the end of the agenda."""
     event = event_or_404(event_id)
     form = RoundForm(prefix="round")
-    if form.validate_on_submit():
-        try:
-            round_ = editing.add_round(event, current_user, title_en=form.title_en.data or "",
-                                       title_km=form.title_km.data or "")
-        except ConsultError as error:
-            db.session.rollback()
-            _problems_flash(error)
-        else:
-            db.session.commit()
-            flash(_("Round added."), "success")
-            return redirect(_agenda_url(event, f"round-{round_.id}"))
-    else:
+    if not form.validate_on_submit():
         flash(_("Please check the round: %(errors)s", errors=_form_errors(form)), "error")
-    return redirect(_agenda_url(event, "rounds"))
+        return redirect(_agenda_url(event, "rounds"))
+    return _run(event, lambda: editing.add_round(event, current_user, **_round_values(form)),
+                "rounds", _("Round added."), done_anchor=lambda round_: f"round-{round_.id}")
+
+
+def _round_values(form) -> dict:
+    return {"title_en": form.title_en.data or "", "title_km": form.title_km.data or ""}
 
 
 @bp.route("/rounds/<int:round_id>", methods=["GET", "POST"])
@@ -220,20 +217,10 @@ def edit_round(event_id: int, round_id: int):
     """Edit a round's titles."""
     event = event_or_404(event_id)
     round_ = round_or_404(event, round_id)
-    form = RoundForm(obj=round_)
-    if form.validate_on_submit():
-        try:
-            editing.update_round(round_, current_user, title_en=form.title_en.data or "",
-                                 title_km=form.title_km.data or "")
-        except ConsultError as error:
-            db.session.rollback()
-            form.title_en.errors = [str(error.message)]
-        else:
-            db.session.commit()
-            flash(_("Round saved."), "success")
-            return redirect(_agenda_url(event, f"round-{round_.id}"))
-    return render_template("agenda/round_edit.html", event=event, round=round_,
-                           form=form), 400 if form.errors else 200
+    return _edit_page(
+        event, RoundForm(obj=round_),
+        lambda form: editing.update_round(round_, current_user, **_round_values(form)),
+        f"round-{round_.id}", _("Round saved."), "agenda/round_edit.html", round=round_)
 
 
 @bp.post("/rounds/<int:round_id>/delete")
@@ -252,12 +239,8 @@ def move_round(event_id: int, round_id: int):
     """Move a round one place up or down."""
     event = event_or_404(event_id)
     round_ = round_or_404(event, round_id)
-    form = MoveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    return _edit_action(event, lambda: editing.move_round(round_, current_user,
-                                                          form.direction.data),
-                        f"round-{round_.id}", "")
+    return _move(event, MoveForm(), f"round-{round_.id}",
+                 lambda direction: editing.move_round(round_, current_user, direction))
 
 
 def _item_form(event, item=None, formdata=None) -> ItemForm:
@@ -296,8 +279,7 @@ def _item_form(event, item=None, formdata=None) -> ItemForm:
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 6 else None
+    return submitted_number(request.args.get(name, ""), digits=5)
 
 
 def _option_specs(form: ItemForm) -> list[OptionSpec]:
@@ -308,10 +290,8 @@ def _option_specs(form: ItemForm) -> list[OptionSpec]:
                                     row.form.label_km.data or "")
         if not (code.strip() or label_en.strip() or label_km.strip()):
             continue
-        raw_id = row.form.option_id.data or ""
         specs.append(OptionSpec(code=code, label_en=label_en, label_km=label_km,
-                                id=int(raw_id) if raw_id.isdigit() and len(raw_id) < 12
-                                else None))
+                                id=submitted_number(row.form.option_id.data)))
     return specs
 
 
@@ -323,11 +303,13 @@ PROBLEM_FIELDS = {"kind": "kind", "code": "code", "prompt": "prompt_en",
 
 def _save_item(event, form: ItemForm, item=None):
     """Create or update the item from a valid form; the errors onto the form when refused."""
-    section = db.session.get(Section, form.section.data)
-    round_id = form.round.data or None
-    round_ = db.session.get(Round, round_id) if round_id else None
-    if section is None or section.event_id != event.id:
+    section = section_or_none(event, form.section.data)
+    round_ = round_or_none(event, form.round.data)
+    if section is None:
         form.section.errors = [_("Please choose a section.")]
+        return None
+    if form.round.data and round_ is None:  # the choices already refuse another event's round
+        form.round.errors = [_("The section and round must be of this event.")]
         return None
     values = {"section": section, "round": round_, "kind": form.kind.data,
               "code": form.code.data or "", "prompt_en": form.prompt_en.data or "",
@@ -397,7 +379,7 @@ def edit_item(event_id: int, item_id: int):
         if form.validate_on_submit() and _save_item(event, form, item) is not None:
             flash(_("Item %(code)s saved.", code=item.code), "success")
             return redirect(_agenda_url(event, f"item-{item.id}"))
-        item = db.session.get(Item, item_id)
+        item = item_or_none(event, item_id)  # reloaded after the rollback; None if deleted
         return _render_item_form(event, form, item, status=400)
     return _render_item_form(event, form, item)
 
@@ -421,13 +403,10 @@ def move_item(event_id: int, item_id: int):
     event = event_or_404(event_id)
     item = item_or_404(event, item_id)
     form = MoveForm()
-    if not form.validate_on_submit():
-        abort(400)
     scope = form.scope.data or "round"
     anchor = f"section-{item.section_id}" if scope == "section" else f"item-{item.id}"
-    return _edit_action(event, lambda: editing.move_item(item, current_user,
-                                                         form.direction.data, scope),
-                        anchor, "")
+    return _move(event, form, anchor,
+                 lambda direction: editing.move_item(item, current_user, direction, scope))
 
 
 @bp.get("/rounds/<int:round_id>/preview")
@@ -513,10 +492,6 @@ def download_template(event_id: int):
 # --- Delphi re-vote -----------------------------------------------------------------------
 
 
-def _item_or_none(raw: str) -> Item | None:
-    return db.session.get(Item, int(raw)) if raw.isdigit() and len(raw) < 12 else None
-
-
 @bp.post("/follow-ups")
 @roles_required(Role.facilitator)
 def put_again(event_id: int):
@@ -528,8 +503,8 @@ def put_again(event_id: int):
         flash(_("This form has expired. Please reload the page and try again."), "error")
         return redirect(back)
     try:
-        round_ = put_items_again(event, [_item_or_none(i) for i in form.items.data or []],
-                                 current_user)
+        items = [item_or_none(event, submitted_number(i)) for i in form.items.data or []]
+        round_ = put_items_again(event, items, current_user)
     except ConsultError as error:
         db.session.rollback()
         flash(str(error.message), "error")

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from consult.access import event_or_404, roles_required
+from consult.access import (
+    event_or_404,
+    roles_required,
+    sector_or_404,
+    staff_user_or_none,
+    team_member_or_none,
+)
 from consult.accounts.models import ROLE_LABELS, Role, User
 from consult.errors import ConsultError
 from consult.events import operations
 from consult.events.forms import DeleteForm, DuplicateForm, EventForm, SectorForm, StatusForm, TeamForm, ThresholdsForm
-from consult.events.models import STATUS_LABELS, Event, EventStaff, Sector
+from consult.events.models import STATUS_LABELS, Event, EventStaff
 from consult.events.operations import THRESHOLD_FIELDS, change_status, update_thresholds
 from consult.extensions import db
 
@@ -31,6 +37,12 @@ def _show_problems(form, error: ConsultError) -> None:
             form[name].errors = [*form[name].errors, str(message)]
         else:
             form.form_errors.append(str(message))
+
+
+def _flash_errors(form) -> None:
+    """Flash each invalid field's errors (the page that follows shows a fresh form)."""
+    for errors in form.errors.values():
+        flash(" ".join(map(str, errors)), "error")
 
 
 def _new_event_defaults() -> dict:
@@ -137,13 +149,6 @@ def change_event_status(event_id: int):
     return redirect(back)
 
 
-def _sector_of(event, sector_id) -> Sector:
-    sector = db.session.get(Sector, sector_id) if sector_id else None
-    if sector is None or sector.event_id != event.id:
-        abort(404)
-    return sector
-
-
 @bp.route("/<int:event_id>/sectors", methods=["GET", "POST"])
 @roles_required(Role.admin)
 def edit_sectors(event_id: int):
@@ -159,7 +164,7 @@ def edit_sectors(event_id: int):
                     operations.add_sector(event, current_user, form.label_en.data,
                                           form.label_km.data)
                 else:
-                    sector = _sector_of(event, form.sector_id.data)
+                    sector = sector_or_404(event, form.sector_id.data)
                     if action == "rename":
                         operations.rename_sector(event, sector, current_user,
                                                  form.label_en.data, form.label_km.data)
@@ -178,8 +183,7 @@ def edit_sectors(event_id: int):
                 return redirect(url_for("events.edit_sectors", event_id=event.id))
         else:
             status = 400
-            for errors in form.errors.values():
-                flash(" ".join(map(str, errors)), "error")
+            _flash_errors(form)
     in_use = {s.id for s in event.sectors if operations.sector_in_use(s)}
     return render_template("events/event_sectors.html", event=event, in_use=in_use,
                            form=SectorForm(formdata=None)), status
@@ -196,9 +200,8 @@ def edit_team(event_id: int):
     form = TeamForm()
     status = 200
     if form.validate_on_submit():
-        user = db.session.get(User, form.user_id.data)
-        member = (db.session.get(EventStaff, (event.id, user.id))
-                  if user is not None else None)
+        user = staff_user_or_none(form.user_id.data)
+        member = team_member_or_none(event, user)
         role = None if form.action.data == "remove" else form.role.data
         if user is None or not user.active or user.role == Role.admin:
             message, status = _("Please choose a staff member from the list."), 400
@@ -214,8 +217,7 @@ def edit_team(event_id: int):
         flash(message, "error")
     elif request.method == "POST":
         status = 400
-        for errors in form.errors.values():
-            flash(" ".join(map(str, errors)), "error")
+        _flash_errors(form)
     members = db.session.execute(
         select(EventStaff, User).join(User, User.id == EventStaff.user_id)
         .where(EventStaff.event_id == event.id).order_by(User.username)).all()

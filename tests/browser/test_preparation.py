@@ -72,7 +72,7 @@ def sign_in(page, base: str) -> None:
 
 def create_event(page, base: str) -> int:
     page.goto(base + "/staff/")
-    page.locator(f"a[href='/staff/events/new']").click()
+    page.locator("a[href='/staff/events/new']").click()
     expect(page).to_have_url(base + "/staff/events/new")
     page.locator("input[name=title_en]").fill("Validation workshop on AI readiness")
     page.locator("input[name=title_km]").fill(
@@ -123,7 +123,7 @@ def fix_item(page, base: str, event_id: int, item_id: int, prompt_km: str) -> No
 def make_live(page, base: str, event_id: int) -> None:
     page.goto(f"{base}/staff/events/{event_id}/edit")
     page.locator("input[name=status][value=live]").check()
-    page.locator(f"form[action$='/status'] button[type=submit]").click()
+    page.locator("form[action$='/status'] button[type=submit]").click()
     expect(page.locator(".flash-success")).to_be_visible()
     assert _fresh(lambda: db.session.get(Event, event_id).status.value) == "live"
 
