@@ -69,8 +69,16 @@ def test_upgrade_keeps_the_votes_of_a_database_in_use(empty_database_url):
                     organisation="", locale="km", source="web", display_name="", joined_at=now)
             _insert(conn, "responses", id=1, participant_id=1, item_id=1, source="web", value=4,
                     revision=1, created_at=now, updated_at=now)
+            # Staff and their trail: 0006 copies the users table (a CHECK changes).
+            _insert(conn, "users", id=1, username="sokha", display_name="Sokha",
+                    password_hash="x", role="facilitator", active=True, created_at=now)
+            _insert(conn, "audit_entries", id=1, created_at=now, user_id=1, event_id=1,
+                    action="round.open", details="{}")
         upgrade()
         with db.engine.connect() as conn:
             assert (_rows(conn, "participants"), _rows(conn, "responses")) == (1, 1)
+            assert (_rows(conn, "users"), _rows(conn, "audit_entries")) == (1, 1)
+            # 0005 put the facilitator on the event's team.
+            assert _rows(conn, "event_staff") == 1
         db.session.remove()
         db.engine.dispose()

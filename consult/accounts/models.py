@@ -19,12 +19,14 @@ class Role(StrEnum):
     admin = "admin"  #: manages staff accounts and events
     facilitator = "facilitator"  #: runs the room
     analyst = "analyst"  #: reads results, read-only
+    clerk = "clerk"  #: types paper ballots in the events they are on, nothing else
 
 
 ROLE_LABELS = {
     Role.admin: _l("Administrator"),
     Role.facilitator: _l("Facilitator"),
     Role.analyst: _l("Analyst"),
+    Role.clerk: _l("Clerk"),
 }
 
 

@@ -158,6 +158,15 @@ class Round(db.Model):
         """Whether this round takes answers now."""
         return self.accepts_answers_at(utcnow())
 
+    @property
+    def accepts_paper(self) -> bool:
+        """Whether staff may type this round's paper ballots: once it has been opened.
+
+        Ballots are filled while the round is open and typed afterwards, so a closed round
+        takes them; a participant's own late vote stays refused (``accepts_answers_at``).
+        """
+        return self.state != RoundState.draft
+
     def open(self, closes_at: datetime | None = None, now: datetime | None = None) -> None:
         """Open a draft round; refuse if it is already open or closed."""
         if self.state != RoundState.draft:

@@ -119,6 +119,8 @@ class Event(db.Model):
     #: Spread (highest minus lowest eligible sector's % agree) from which sectors disagree too
     #: much for the item to be validated.
     spread_pct: Mapped[float] = mapped_column(default=30.0)
+    #: Paper ballots count only once two different clerks have typed them alike.
+    double_entry: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Bumped on every change phones must notice (rounds opened, closed, revealed):
     #: the cheap ETag for the status document.
     state_version: Mapped[int] = mapped_column(default=1)
@@ -220,7 +222,7 @@ class EventStaff(db.Model):
 
     __tablename__ = "event_staff"
     __table_args__ = (
-        sa.CheckConstraint("role IN ('facilitator', 'analyst')", name="team_role_known"),
+        sa.CheckConstraint("role IN ('facilitator', 'analyst', 'clerk')", name="team_role_known"),
     )
 
     #: The event; the membership goes with it.
@@ -231,7 +233,8 @@ class EventStaff(db.Model):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    #: What they do in this event: run the room (facilitator) or read results (analyst).
+    #: What they do in this event: run the room (facilitator), read results (analyst) or
+    #: type paper ballots (clerk).
     role: Mapped[str] = mapped_column(sa.String(20))
     #: When they were added (UTC).
     added_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -73,7 +73,7 @@ def update_thresholds(event: Event, actor: User, **values) -> None:
 
 
 #: Roles a staff member can have in an event's team (admins are on every team already).
-TEAM_ROLES = ("facilitator", "analyst")
+TEAM_ROLES = ("facilitator", "analyst", "clerk")
 
 
 def set_team_role(event: Event, user: User, role: str | None, actor: User | None) -> None:

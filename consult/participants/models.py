@@ -84,17 +84,35 @@ class Participant(db.Model):
     #: How they came: with the join code, through a badge link, or typed from a paper ballot.
     source: Mapped[Source] = mapped_column(enum_column(Source, "participant_source"),
                                            default=Source.web)
-    #: For pre-registered attendees only (badges); never shown next to a vote.
+    #: For pre-registered attendees only (badges); never shown next to a vote. The name in
+    #: Latin script (or the only one given).
     display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: The attendee's name in Khmer script, for the badge; empty when not given.
+    display_name_km: Mapped[str] = mapped_column(sa.String(200), default="",
+                                                 server_default="")
+    #: Pre-registered attendee's e-mail: with the badge number, the key a re-import matches.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     #: Number printed on a pre-registered attendee's badge, unique within the event.
     badge_number: Mapped[str | None] = mapped_column(sa.String(40))
     #: When the participant first arrived (UTC), before any profile.
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: When the profile form was first completed; NULL until then.
     profile_completed_at: Mapped[datetime | None]
+    #: When a facilitator voided this participant (a test phone, a duplicate): their answers
+    #: leave every figure while this is set; NULL when they count.
+    voided_at: Mapped[datetime | None]
+    #: Who voided them.
+    voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
+                                                                   ondelete="RESTRICT"))
+    #: Why, as the facilitator wrote it (kept in the audit trail too).
+    void_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     event: Mapped[Event] = relationship()
     sector: Mapped[Sector | None] = relationship()
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
 
     @property
     def has_profile(self) -> bool:

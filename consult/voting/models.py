@@ -128,7 +128,9 @@ class PaperBallot(db.Model):
 
     __tablename__ = "paper_ballots"
     __table_args__ = (
-        sa.UniqueConstraint("event_id", "ballot_number"),
+        # A ballot number names one person on paper; each round's ballot of theirs is typed
+        # once (round_id NULL: one ballot for the whole agenda).
+        sa.UniqueConstraint("event_id", "ballot_number", "round_id"),
         sa.CheckConstraint(
             "status != 'confirmed' OR participant_id IS NOT NULL", name="confirmed_has_participant"
         ),
@@ -142,8 +144,11 @@ class PaperBallot(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The event whose ballot it is; deleted with it.
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
-    #: Number printed on the ballot.
+    #: Number printed on the ballot: one person's number, the same on each round's ballot.
     ballot_number: Mapped[str] = mapped_column(sa.String(40))
+    #: The round whose items the ballot carries; NULL for a ballot of the whole agenda.
+    round_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"),
+                                                 index=True)
     #: First typing: {"sector_id", "organisation", "gender", "locale", "answers": {item_id: …}}.
     first_entry: Mapped[dict] = mapped_column(sa.JSON)
     #: The clerk who typed it first.
@@ -163,9 +168,10 @@ class PaperBallot(db.Model):
     status: Mapped[BallotStatus] = mapped_column(
         enum_column(BallotStatus, "ballot_status"), default=BallotStatus.entered
     )
-    #: The participant the ballot became once confirmed.
+    #: The participant the ballot's number became once confirmed (the same one for each round's
+    #: ballot of that number).
     participant_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("participants.id", deferrable=True, initially="DEFERRED"), unique=True
+        sa.ForeignKey("participants.id", deferrable=True, initially="DEFERRED"), index=True
     )
     #: Who confirmed it (a matching second typing, or a facilitator resolving a mismatch).
     confirmed_by_id: Mapped[int | None] = mapped_column(

@@ -20,9 +20,10 @@ from tests.conftest import login
 from tests.helpers import as_participant, workshop
 
 #: ``participant`` took part in the event under test; ``outsider`` in another event only;
-#: ``stranger`` is a facilitator on another event's team, not on this one's.
+#: ``stranger`` is a facilitator on another event's team, not on this one's; ``clerk`` types
+#: paper ballots in this event and may open nothing else of it.
 IDENTITIES = ("anonymous", "participant", "outsider", "analyst", "facilitator", "admin",
-              "stranger")
+              "stranger", "clerk")
 STAFF_ROLES = ("analyst", "facilitator", "admin")
 
 #: An outcome is a status code, or the path a redirect leads to (query and fragment aside).
@@ -41,19 +42,22 @@ def everyone(outcome) -> dict:
     return dict.fromkeys(IDENTITIES, outcome)
 
 
-def staff(analyst, facilitator, admin, *, others=LOGIN, stranger=403) -> dict:
-    """Outcomes for the three staff roles of the event's team; everyone else gets ``others``.
+def staff(analyst, facilitator, admin, *, others=LOGIN, stranger=403, clerk=403) -> dict:
+    """Outcomes for the staff roles of the event's team; everyone else gets ``others``.
 
-    Staff of another event are refused (403) unless ``stranger`` says otherwise: a page that
-    names no event treats them as the facilitator they are.
+    Staff of another event are refused (403) unless ``stranger`` says otherwise, and so is the
+    event's clerk unless ``clerk`` does: a page that names no event treats them as the staff
+    members they are.
     """
     return {**everyone(others), "analyst": analyst, "facilitator": facilitator, "admin": admin,
-            "stranger": stranger}
+            "stranger": stranger, "clerk": clerk}
 
 
-def any_staff(analyst, facilitator, admin, *, others=LOGIN) -> dict:
-    """Outcomes for a page that names no event: staff of another event get the facilitator's."""
-    return staff(analyst, facilitator, admin, others=others, stranger=facilitator)
+def any_staff(analyst, facilitator, admin, *, others=LOGIN, clerk=None) -> dict:
+    """Outcomes for a page that names no event: staff of another event get the facilitator's,
+    a clerk the facilitator's too unless ``clerk`` says otherwise."""
+    return staff(analyst, facilitator, admin, others=others, stranger=facilitator,
+                 clerk=facilitator if clerk is None else clerk)
 
 
 def participant_only(outcome, *, others=JOIN) -> dict:
@@ -289,6 +293,7 @@ def world(make):
     outsider = make.participant(make.event())
     users = {role: make.user(Role(role), username=role) for role in STAFF_ROLES}
     users["stranger"] = make.user(Role.facilitator, username="stranger", team=False)
+    users["clerk"] = make.user(Role.clerk, username="clerk")
     make.team_member(make.event(), users["stranger"])
     db.session.commit()
     return {"event": event.id, "code": event.join_code, "open": open_round.id,
