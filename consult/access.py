@@ -312,6 +312,20 @@ def response_or_404(event, response_id: int, *, with_comment: bool = False):
     return response
 
 
+def paper_ballot_or_404(event, ballot_id: int):
+    """Load a typed paper ballot of ``event``; 404 for another event's."""
+    from consult.voting.models import PaperBallot
+
+    return _or_404(_of_event(PaperBallot, event, ballot_id))
+
+
+def participant_or_404(event, participant_id: int):
+    """Load a participant of ``event`` for a staff page; 404 for another event's."""
+    from consult.participants.models import Participant
+
+    return _or_404(_of_event(Participant, event, participant_id))
+
+
 def staff_user_or_404(user_id: int) -> User:
     """Load a staff account by id (admin pages); 404 when there is none."""
     return _or_404(staff_user_or_none(user_id))

@@ -118,5 +118,25 @@ class Participant(db.Model):
     def has_profile(self) -> bool:
         return self.profile_completed_at is not None
 
+    def void(self, user, reason: str) -> None:
+        """Take this participant's answers out of every figure; refused if already voided."""
+        from consult.errors import InvalidTransition
+
+        if self.is_voided:
+            raise InvalidTransition(_l("This participant is already voided."))
+        self.voided_at = utcnow()
+        self.voided_by_id = user.id if user is not None else None
+        self.void_reason = reason
+
+    def restore(self) -> None:
+        """Count this participant's answers again; refused unless voided."""
+        from consult.errors import InvalidTransition
+
+        if not self.is_voided:
+            raise InvalidTransition(_l("This participant is not voided."))
+        self.voided_at = None
+        self.voided_by_id = None
+        self.void_reason = ""
+
     def __repr__(self) -> str:
         return f"<Participant {self.id} {self.public_code}>"

@@ -48,8 +48,16 @@ def update_profile(participant: Participant, *, sector_id: int, gender: str, org
         raise ConsultError(
             _l("Your profile can no longer be changed: a round has already closed."), 409)
     _apply_profile(participant, participant.event, sector_id, gender, organisation, locale)
+    answers_follow_profile(participant)
+
+
+def answers_follow_profile(participant: Participant) -> None:
+    """Copy ``participant``'s sector and gender onto their answers (after a profile change).
+
+    Answers carry a copy of the profile for fast tallies: whoever changes a profile (the
+    participant, or staff correcting it) calls this, so the figures follow.
+    """
     db.session.flush()
-    # Answers carry a copy of the profile for fast tallies: keep it in step.
     db.session.execute(
         update(Response).where(Response.participant_id == participant.id)
         .values(sector_id=participant.sector_id, gender=participant.gender)

@@ -91,6 +91,9 @@ class RawRow:
     source: str
     created_at: datetime
     updated_at: datetime
+    #: the participant was voided (a test phone, a duplicate): listed, counted in no figure.
+    #: Not in the checksum: a facilitator may void or restore after the export.
+    voided: bool = False
 
     #: What the checksum covers: every stored fact of the response that the Responses sheet
     #: carries in a form that does not depend on the export's language (so a copy can be
@@ -111,7 +114,7 @@ def raw_rows(filters: Filters, identifying: bool = True) -> Iterator[RawRow]:
     organisation, and the participant code of every response that carries a comment, so a
     comment cannot be joined to its author's other answers. The checksum covers the rows as
     written, so a copy exported this way verifies too (``verify`` reads the option from the
-    About sheet's filters).
+    About sheet's filters). The answers of voided participants are listed, marked ``voided``.
     """
     base = filters.apply(
         # Kinds, genders and sources read as their stored strings: no enum per cell.
@@ -119,21 +122,22 @@ def raw_rows(filters: Filters, identifying: bool = True) -> Iterator[RawRow]:
                type_coerce(Response.gender, String), Participant.organisation, Round.position,
                Item.id, Item.code, type_coerce(Item.kind, String), Response.value,
                Response.text_value, Response.comment, Response.comment_hidden_at,
-               type_coerce(Response.source, String), Response.created_at, Response.updated_at)
+               type_coerce(Response.source, String), Response.created_at, Response.updated_at,
+               Participant.voided_at)
         .join(Participant, Participant.id == Response.participant_id)
-        .outerjoin(Round, Round.id == Response.round_id)
+        .outerjoin(Round, Round.id == Response.round_id), with_voided=True
     ).order_by(Response.id)
     choices = filters.apply(
         select(ResponseChoice.response_id, ItemOption.code)
         .select_from(Response)
         .join(ResponseChoice, ResponseChoice.response_id == Response.id)
-        .join(ItemOption, ItemOption.id == ResponseChoice.option_id)
+        .join(ItemOption, ItemOption.id == ResponseChoice.option_id), with_voided=True
     ).order_by(ResponseChoice.response_id, ResponseChoice.rank, ItemOption.position)
     choice_stream = iter(db.session.execute(choices.execution_options(yield_per=2000)))
     pending = next(choice_stream, None)
     for row in db.session.execute(base.execution_options(yield_per=2000)):
         (rid, code, sector_id, gender, organisation, round_pos, item_id, item_code, kind, value,
-         text_value, comment, hidden_at, source, created, updated) = row
+         text_value, comment, hidden_at, source, created, updated, voided_at) = row
         picked = []
         while pending is not None and pending[0] <= rid:
             if pending[0] == rid:
@@ -152,7 +156,7 @@ def raw_rows(filters: Filters, identifying: bool = True) -> Iterator[RawRow]:
                 code = ""
         yield RawRow(rid, code, sector_id, gender, clean(organisation), round_pos, item_id,
                      item_code, kind, stored, comment, hidden_at is not None, source,
-                     created, updated)
+                     created, updated, voided_at is not None)
 
 
 def scale_labels(lang: str) -> dict[str, dict[int, str]]:
@@ -196,7 +200,7 @@ def sector_labels(event: Event, lang: str) -> dict[int, str]:
 
 CSV_COLUMNS = ["participant", "sector", "gender", "organisation", "round", "item_id", "item_code",
                "kind", "value", "label", "comment", "comment_hidden", "source", "created_at",
-               "updated_at"]
+               "updated_at", "voided"]
 
 
 def csv_chunks(event: Event, filters: Filters, lang: str = "en",
@@ -222,6 +226,7 @@ def csv_chunks(event: Event, filters: Filters, lang: str = "en",
             neutralise(value_label(row, options, lang, scales)),
             neutralise(row.comment), "yes" if row.comment_hidden else "", row.source,
             row.created_at.isoformat(timespec="seconds"), row.updated_at.isoformat(timespec="seconds"),
+            "yes" if row.voided else "",
         ])
         if n % 1000 == 0:
             yield buffer.getvalue()

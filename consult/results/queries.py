@@ -38,8 +38,12 @@ class Filters:
     source: str | None = None
     item_ids: tuple[int, ...] | None = None
 
-    def apply(self, stmt: Select) -> Select:
-        """Add the WHERE clauses; ``stmt`` must select from responses."""
+    def apply(self, stmt: Select, *, with_voided: bool = False) -> Select:
+        """Add the WHERE clauses; ``stmt`` must select from responses.
+
+        ``with_voided``: keep the answers of voided participants too — only for the raw
+        Responses sheet and CSV, which list them with a mark; every figure leaves them out.
+        """
         stmt = stmt.join(Item, Item.id == Response.item_id).where(Item.event_id == self.event_id)
         if self.item_ids is not None:
             stmt = stmt.where(Response.item_id.in_(self.item_ids))
@@ -47,20 +51,34 @@ class Filters:
             stmt = stmt.where(Item.round_id == self.round_id)
         if self.section_id is not None:
             stmt = stmt.where(Item.section_id == self.section_id)
-        return self.narrow_people(stmt, Response.sector_id, Response.gender, Response.source)
+        return self.narrow_people(stmt, Response.sector_id, Response.gender, Response.source,
+                                  None if with_voided else Response.participant_id)
 
-    def narrow_people(self, stmt: Select, sector, gender, source) -> Select:
-        """Add the who-counts filters (sector, gender, source) on the given columns."""
+    def narrow_people(self, stmt: Select, sector, gender, source, participant_id) -> Select:
+        """Add the who-counts filters on the given columns: sector, gender, source, and never
+        a voided participant (``participant_id``: the column naming the participant; None only
+        for the raw lists that mark them instead)."""
         for value, column in ((self.sector_id, sector), (self.gender, gender),
                               (self.source, source)):
             if value is not None:
                 stmt = stmt.where(column == value)
+        if participant_id is not None:
+            stmt = stmt.where(participant_id.not_in(voided_ids(self.event_id)))
         return stmt
 
     def as_dict(self) -> dict:
         """The filters that are set (for the About sheet and the audit)."""
         return {f.name: getattr(self, f.name) for f in fields(self)
                 if f.name not in ("event_id", "item_ids") and getattr(self, f.name) is not None}
+
+
+def voided_ids(event_id: int) -> Select:
+    """The ids of ``event_id``'s voided participants (a test phone, a duplicate), as a subquery.
+
+    Few are ever voided, so ``NOT IN`` this list is cheap beside the tallies it narrows.
+    """
+    return select(Participant.id).where(Participant.event_id == event_id,
+                                        Participant.voided_at.is_not(None))
 
 
 def for_items(event_id: int, item_ids) -> Filters:
@@ -149,19 +167,22 @@ def joined_by_group(event_id: int, filters: Filters | None = None
             .where(Participant.event_id == event_id,
                    Participant.profile_completed_at.is_not(None))
             .group_by(Participant.sector_id, Participant.gender))
-    if filters is not None:
-        stmt = filters.narrow_people(stmt, Participant.sector_id, Participant.gender,
-                                     Participant.source)
+    stmt = (filters or Filters(event_id=event_id)).narrow_people(
+        stmt, Participant.sector_id, Participant.gender, Participant.source, Participant.id)
     return [(s, _plain(g), n) for s, g, n in db.session.execute(stmt)]
 
 
 def responded_by_group(round_id: int) -> list[tuple[int | None, str | None, int]]:
     """Participants who answered at least one item of a round, as (sector_id, gender, count)."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        return []
     return [(s, _plain(g), n) for s, g, n in db.session.execute(
-        select(Response.sector_id, Response.gender,
-               func.count(func.distinct(Response.participant_id)))
-        .where(Response.round_id == round_id)
-        .group_by(Response.sector_id, Response.gender)
+        Filters(event_id=round_.event_id).apply(
+            select(Response.sector_id, Response.gender,
+                   func.count(func.distinct(Response.participant_id)))
+            .where(Response.round_id == round_id)
+            .group_by(Response.sector_id, Response.gender))
     )]
 
 
@@ -182,10 +203,11 @@ def responded_by_round(event_id: int, filters: Filters | None = None
 
 
 def joined_count(event_id: int) -> int:
-    """How many participants have joined (profile filled)."""
-    return db.session.scalar(
+    """How many participants have joined (profile filled), the voided left out."""
+    return db.session.scalar(Filters(event_id=event_id).narrow_people(
         select(func.count()).select_from(Participant)
-        .where(Participant.event_id == event_id, Participant.profile_completed_at.is_not(None))
+        .where(Participant.event_id == event_id, Participant.profile_completed_at.is_not(None)),
+        Participant.sector_id, Participant.gender, Participant.source, Participant.id)
     ) or 0
 
 

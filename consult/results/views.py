@@ -31,12 +31,12 @@ from consult.results.forms import SOURCE_LABELS, FilterForm
 from consult.results.labels import COLUMNS
 from consult.results.report import GENDERS, build_report, participation
 from consult.results.workbook import EXPORT_LANGS, write_workbook
+from consult.spreadsheet import XLSX_MIMETYPE
 from consult.timeutil import utcnow
 
 bp = Blueprint("results", __name__, url_prefix="/staff/events/<int:event_id>")
 
 READERS = (Role.analyst, Role.facilitator)
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filter_form(event: Event) -> FilterForm:

@@ -139,8 +139,9 @@ RESPONSE_COLUMNS = [
     ("value", _l("Value")), ("answer", _l("Answer")), ("comment", _l("Comment")),
     ("comment_hidden", _l("Comment hidden")), ("source", _l("Source")),
     ("created_at", _l("Answered at (UTC)")), ("updated_at", _l("Changed at (UTC)")),
+    ("voided", _l("Voided")),
 ]
-RESPONSE_WIDTHS = [10, 12, 8, 28, 12, 24, 7, 8, 9, 11, 10, 30, 50, 9, 8, 19, 19]
+RESPONSE_WIDTHS = [10, 12, 8, 28, 12, 24, 7, 8, 9, 11, 10, 30, 50, 9, 8, 19, 19, 9]
 #: Report progress on the Responses sheet every so many rows.
 PROGRESS_EVERY = 1000
 
@@ -647,7 +648,8 @@ def _responses(wb, title, event, filters, t, progress=None, identifying=True):
                    row.round_position, row.item_id, row.item_code, row.kind, row.value,
                    value_label(row, options, t.data_lang, scales), row.comment,
                    yes if row.comment_hidden else "", row.source,
-                   row.created_at.replace(microsecond=0), row.updated_at.replace(microsecond=0)])
+                   row.created_at.replace(microsecond=0), row.updated_at.replace(microsecond=0),
+                   yes if row.voided else ""])
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(PROGRESS_EVERY)
     if progress is not None and count % PROGRESS_EVERY:

@@ -81,8 +81,12 @@ def _live_context(event: Event) -> dict:
     responded = responded_rows(event.id)
     panels = []
     for round_ in rounds:
+        # The latest comments, the voided participants' left out as from every figure.
         comments = db.session.scalars(
-            select(Response).where(Response.round_id == round_.id, Response.comment.is_not(None))
+            queries.Filters(event_id=event.id).narrow_people(
+                select(Response).where(Response.round_id == round_.id,
+                                       Response.comment.is_not(None)),
+                None, None, None, Response.participant_id)
             .order_by(Response.updated_at.desc()).limit(50)
         ).all()
         panels.append({"round": round_,

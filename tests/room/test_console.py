@@ -192,3 +192,17 @@ def test_console_says_which_results_are_on_the_projector(client, make, staff):
     # offer to reveal round 1 again rather than to hide what is not shown.
     assert 'class="on-screen"' not in html and "not on the projector" in html
     assert f"/rounds/{first.id}/reveal" in html and f"/rounds/{first.id}/hide-results" not in html
+
+
+def test_a_voided_participants_comment_leaves_the_live_panel(client, make, staff):
+    """A test phone's comment is no comment of the room: voided, it leaves the panel too."""
+    event, _, items = workshop(make)
+    phone = make.participant(event)
+    make.response(phone, items[0], comment="Testing the microphone")
+    db.session.commit()
+    login(client, staff)
+    live = f"/staff/events/{event.id}/console/live"
+    assert "Testing the microphone" in client.get(live).get_data(as_text=True)
+    phone.void(staff, "A test phone")
+    db.session.commit()
+    assert "Testing the microphone" not in client.get(live).get_data(as_text=True)

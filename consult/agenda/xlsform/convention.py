@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from consult.agenda.models import ItemKind
+from consult.spreadsheet import XLSX_MIMETYPE
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+__all__ = ["XLSX_MIMETYPE"]
 #: Reserved list names: ``select_one consult_agreement`` is an agreement item (5-point scale
 #: and "no opinion"), ``select_one consult_priority`` a priority item (high, medium, low).
 AGREEMENT_LIST = "consult_agreement"

@@ -1,81 +1,36 @@
-"""Opening a workbook and reading its sheets: cells as text, headers as fields, non-empty rows,
-and every problem with its sheet, row and column."""
+"""The XLSForm side of reading a workbook: its sheets, its language headers (``label::Khmer
+(km)``) and the agenda's wording of problems. The generic reading is consult/spreadsheet.py."""
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 
-from consult.errors import ConsultError
+from consult import spreadsheet
+from consult.spreadsheet import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    FileProblem,
+    Sheet,
+    cell_text,
+    find_worksheet,
+    normalized,
+)
 
-#: Rows read per sheet at most: an agenda has tens of items; more is a wrong file.
-MAX_ROWS = 5000
-#: Columns read per sheet at most.
-MAX_COLUMNS = 100
-#: Bytes of an uploaded or given file at most (the web server may refuse less: MAX_CONTENT_LENGTH).
-MAX_FILE_BYTES = 5 * 1024 * 1024
+__all__ = [
+    "MAX_FILE_BYTES", "MAX_ROWS", "SHEETS", "FileProblem", "ImportRefused", "Sheet", "cell_text",
+    "find_worksheet", "language_of", "normalized", "open_workbook", "read_sheet",
+    "require_columns",
+]
+
 #: The sheets, in the order problems are listed.
 SHEETS = ("settings", "survey", "choices", "consult_rounds")
 
 
-# --- Problems -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class FileProblem:
-    """One thing wrong with a file, where it is: sheet, row (1-based) and column."""
-
-    sheet: str
-    row: int | None
-    column: str  #: the column's letter, or "" for a problem of a whole row or sheet
-    header: str  #: the column's header as written in the file, or ""
-    message: object  #: a lazy translated string
-
-    @property
-    def where(self) -> str:
-        """The column as a person finds it: ``C (label::Khmer (km))``."""
-        if self.column and self.header:
-            return f"{self.column} ({self.header})"
-        return self.column or self.header
-
-    def __str__(self) -> str:
-        place = ", ".join(p for p in (self.sheet, f"row {self.row}" if self.row else "",
-                                      f"column {self.where}" if self.where else "") if p)
-        return f"{place}: {self.message}" if place else str(self.message)
-
-
-class ImportRefused(ConsultError):
-    """A file not imported, with every problem found in it."""
+class ImportRefused(spreadsheet.ImportRefused):
+    """An XLSForm not imported, its problems listed in the order of its sheets."""
 
     def __init__(self, problems: list[FileProblem]):
-        order = {name: n for n, name in enumerate(SHEETS)}
-        self.problems = sorted(problems, key=lambda p: (order.get(p.sheet, -1), p.row or 0))
-        super().__init__(_l("The file was not imported: it has %(count)s problem(s).",
-                            count=len(self.problems)))
-
-
-
-# --- Reading cells --------------------------------------------------------------------------
-
-def cell_text(value) -> str:
-    """A cell's value as text: numbers without a trailing ``.0``, booleans as yes/no."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def normalized(header: str) -> str:
-    """A header or sheet title as compared: no white space, lower case."""
-    return re.sub(r"\s+", "", header).lower()
+        super().__init__(problems, SHEETS)
 
 
 def language_of(name: str) -> str | None:
@@ -105,104 +60,30 @@ def _field(header: str, default_lang: str) -> str | None:
     return None
 
 
-@dataclass
-class Sheet:
-    """A sheet's header and non-empty rows, and where each field's column is."""
-
-    title: str
-    #: field → (index, letter, header as written)
-    columns: dict[str, tuple[int, str, str]] = field(default_factory=dict)
-    rows: list[tuple[int, tuple]] = field(default_factory=list)  #: (row number, values)
-
-    def has(self, name: str) -> bool:
-        return name in self.columns
-
-    def get(self, values: tuple, name: str) -> str:
-        if name not in self.columns:
-            return ""
-        i = self.columns[name][0]
-        return cell_text(values[i]) if i < len(values) else ""
-
-    def problem(self, row: int | None, name: str | None, message) -> FileProblem:
-        _, letter, header = self.columns.get(name, (0, "", name or "")) if name else (0, "", "")
-        return FileProblem(self.title, row, letter, header, message)
-
-
 def read_sheet(ws, title: str, default_lang: str, problems: list[FileProblem]) -> Sheet:
-    """Read a sheet's header row and non-empty rows (at most MAX_ROWS and MAX_COLUMNS)."""
-    sheet = Sheet(title)
-    rows: Iterator[tuple] = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-    header = next(rows, None) or ()
-    for i, cell in enumerate(header):
-        name = cell_text(cell)
-        fld = _field(name, default_lang) if name else None
-        if fld is None:
-            continue
-        letter = get_column_letter(i + 1)
-        if fld in sheet.columns:
-            problems.append(FileProblem(title, 1, letter, name, _l(
-                "Two columns hold the same thing (%(first)s and %(second)s): keep one.",
-                first=sheet.columns[fld][2], second=name)))
-            continue
-        sheet.columns[fld] = (i, letter, name)
-    for number, values in enumerate(rows, start=2):
-        if number > MAX_ROWS:
-            problems.append(FileProblem(title, None, "", "", _l(
-                "This sheet has more than %(count)s rows: Consult reads agendas, not data.",
-                count=MAX_ROWS)))
-            break
-        if any(cell_text(v) for v in values):
-            sheet.rows.append((number, values))
-    return sheet
+    """Read an XLSForm sheet; an unlabelled ``label``/``hint`` is in ``default_lang``."""
+    return spreadsheet.read_sheet(
+        ws, title, lambda header: _field(header, default_lang), problems,
+        too_long=_l("This sheet has more than %(count)s rows: Consult reads agendas, not data.",
+                    count=MAX_ROWS))
 
 
 def open_workbook(data: bytes, problems: list[FileProblem]):
-    """The workbook in ``data``, or None with the reason added to ``problems``."""
-    def refuse(message):
-        problems.append(FileProblem("", None, "", "", message))
-
-    if not data:
-        return refuse(_l("The file is empty."))
-    if len(data) > MAX_FILE_BYTES:
-        return refuse(_l("The file is larger than %(size)s: an agenda is much smaller. Check that "
-                         "this is the right file.",
-                         size=f"{MAX_FILE_BYTES // 2**20} MB"))
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        return refuse(_l("This is an old Excel file (%(xls)s). Open it in Excel or LibreOffice and"
-                         " save it as an Excel workbook (%(xlsx)s), then import that file.",
-                         xls=".xls", xlsx=".xlsx"))
-    if not data.startswith(b"PK"):
-        return refuse(_l("This is not an Excel workbook (%(xlsx)s). Export the form from "
-                         "KoboToolbox as XLSForm, or save it from Excel as %(xlsx)s.",
-                         xlsx=".xlsx"))
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # a damaged zip fails in many ways (zipfile, KeyError, XML): one answer
-        return refuse(_l("The file could not be read as an Excel workbook (%(xlsx)s): it may be "
-                         "damaged. Save it again from Excel and import that file.",
-                         xlsx=".xlsx"))
+    """The workbook in ``data``, or None with the reason (told for an XLSForm) in ``problems``."""
+    return spreadsheet.open_workbook(
+        data, problems,
+        too_large=_l("The file is larger than %(size)s: an agenda is much smaller. Check that "
+                     "this is the right file.", size=f"{MAX_FILE_BYTES // 2**20} MB"),
+        not_xlsx=_l("This is not an Excel workbook (%(xlsx)s). Export the form from "
+                    "KoboToolbox as XLSForm, or save it from Excel as %(xlsx)s.", xlsx=".xlsx"))
 
 
 def require_columns(sheet: Sheet, names: tuple[str, ...], problems: list[FileProblem]) -> bool:
-    """Report the required columns ``sheet`` lacks; True when it has them all."""
-    ok = True
-    for name in names:
-        if not sheet.has(name):
-            problems.append(FileProblem(sheet.title, 1, "", name, _l(
-                "The sheet %(sheet)s has no column %(column)s.", sheet=sheet.title,
-                column=name)))
-            ok = False
+    """Report the required columns ``sheet`` lacks, a label column included."""
+    ok = spreadsheet.require_columns(sheet, names, problems)
     if not (sheet.has("label_en") or sheet.has("label_km")):
         message = _l("The sheet %(sheet)s needs a label column: %(en)s, %(km)s or both.",
                      sheet=sheet.title, en="label::English (en)", km="label::Khmer (km)")
         problems.append(FileProblem(sheet.title, 1, "", "label::English (en)", message))
         ok = False
     return ok
-
-
-def find_worksheet(wb, name: str):
-    """The sheet of ``wb`` named ``name``, however its title is spaced or capitalised."""
-    for ws in wb.worksheets:
-        if normalized(ws.title) == name:
-            return ws
-    return None
