@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.ext.hybrid import hybrid_method
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.enums import StrEnum, enum_column
@@ -158,14 +158,19 @@ class Round(db.Model):
         """Whether this round takes answers now."""
         return self.accepts_answers_at(utcnow())
 
-    @property
+    @hybrid_property
     def accepts_paper(self) -> bool:
         """Whether staff may type this round's paper ballots: once it has been opened.
 
         Ballots are filled while the round is open and typed afterwards, so a closed round
         takes them; a participant's own late vote stays refused (``accepts_answers_at``).
+        Works in SQL too: the paper vote's upsert checks it in its one statement.
         """
         return self.state != RoundState.draft
+
+    @accepts_paper.expression
+    def accepts_paper(cls):
+        return cls.state != RoundState.draft.value
 
     def open(self, closes_at: datetime | None = None, now: datetime | None = None) -> None:
         """Open a draft round; refuse if it is already open or closed."""

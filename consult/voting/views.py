@@ -1,4 +1,5 @@
-"""The vote page: one round, every item, saved as answered (JS) or with one button."""
+"""The vote page: one round, every item, saved as answered (JS) or with one button; and the
+staff's paper ballot entry (DESIGN.md flow 5)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,33 @@ from dataclasses import dataclass
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from consult.access import item_or_404, participant_event_or_404, participant_or_profile, round_or_404
-from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, ItemKind
+from consult.access import (
+    can_in,
+    event_or_404,
+    item_or_404,
+    paper_ballot_or_404,
+    participant_event_or_404,
+    participant_or_profile,
+    roles_required,
+    round_or_404,
+)
+from consult.accounts.models import Role
+from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, ItemKind, Round
 from consult.database import write_turn
 from consult.errors import ConsultError, RoundNotOpen
+from consult.events.models import EventStatus
 from consult.extensions import db, limiter
-from consult.i18n import format_clock
+from consult.i18n import format_clock, localize_digits
+from consult.participants.models import GENDER_LABELS
 from consult.timeutil import utcnow
+from consult.voting import paper
+from consult.voting.forms import DoubleEntryForm, UploadBallotsForm, ballot_form, resolve_form
+from consult.voting.models import BallotStatus
 from consult.voting.operations import InvalidAnswer, cast_vote, parse_answer
 from consult.voting.queries import answers_of, round_items
 
@@ -162,3 +181,251 @@ def answer_item(code: str, item_id: int):
         return jsonify(saved=False, closed=closed, message=str(error.message),
                        status=error.status_code), error.status_code
     return jsonify(saved=True, revision=receipt.revision, message=saved_message)
+
+
+# --- Paper ballots: the clerk's entry, double entry, resolution, upload (DESIGN.md flow 5) ---
+
+#: Who types paper ballots: the event's clerks and facilitators (and admins); only
+#: facilitators and admins resolve mismatches and switch double entry.
+TYPISTS = (Role.facilitator, Role.clerk)
+PAPER = "/staff/events/<int:event_id>/paper"
+
+
+def _paper_round(event, round_id: int | None):
+    """The round a ballot paper is for (None: the whole agenda); 404 for another event's."""
+    return round_or_404(event, round_id) if round_id is not None else None
+
+
+def _scope_url(endpoint: str, event, round_) -> str:
+    return url_for(endpoint, event_id=event.id,
+                   **({"round_id": round_.id} if round_ is not None else {}))
+
+
+def _put_problems(form, problems: dict) -> None:
+    """Show each problem under its field; those of no field atop the form."""
+    for name, message in problems.items():
+        if name and name in form:
+            form[name].errors = [*form[name].errors, str(message)]
+        else:
+            form.form_errors.append(str(message))
+
+
+def _entry_page(event, round_, form, status=200, refusal=None):
+    items = paper.ballot_items(event, round_)
+    return render_template(
+        "voting/paper_entry.html", event=event, round=round_, items=items, form=form,
+        refusal=refusal, tally=paper.tally(event, round_.id if round_ else None, current_user),
+        sectors=event.sectors, genders=list(GENDER_LABELS.items()),
+        agreement_scale=AGREEMENT_SCALE, priority_scale=PRIORITY_SCALE,
+        item_field=paper.item_field, comment_field=paper.comment_field,
+        upload_url=_scope_url("voting.upload_ballots", event, round_),
+    ), status
+
+
+@bp.get(PAPER)
+@roles_required(*TYPISTS)
+def list_ballots(event_id: int):
+    """List the event's ballot papers with their counts, and the ballots not counted yet."""
+    event = event_or_404(event_id)
+    rounds = db.session.scalars(select(Round).where(Round.event_id == event.id)
+                                .order_by(Round.position)).all()
+    return render_template(
+        "voting/paper_list.html", event=event, rounds=rounds,
+        tallies=paper.tallies(event, current_user), open_ballots=paper.open_ballots(event),
+        whole_refusal=paper.entry_refusal(event, None),
+        archived=event.status == EventStatus.archived,
+        can_resolve=can_in(event.id, Role.facilitator),
+        double_entry_form=DoubleEntryForm(double_entry=event.double_entry),
+        round_titles={r.id: r for r in rounds})
+
+
+@bp.route(PAPER + "/rounds/<int:round_id>", methods=["GET", "POST"])
+@bp.route(PAPER + "/agenda", methods=["GET", "POST"])
+@roles_required(*TYPISTS)
+def enter_ballot(event_id: int, round_id: int | None = None):
+    """Type one paper ballot (a round's, or the whole agenda's): one ballot per screen."""
+    event = event_or_404(event_id)
+    round_ = _paper_round(event, round_id)
+    refusal = paper.entry_refusal(event, round_)
+    items = paper.ballot_items(event, round_)
+    form = ballot_form(items)
+    if refusal is not None:
+        return _entry_page(event, round_, form, 409 if request.method == "POST" else 200,
+                           refusal)
+    if request.method == "GET":
+        return _entry_page(event, round_, form)
+    if not form.validate_on_submit():
+        return _entry_page(event, round_, form, 400)
+    try:
+        with write_turn():
+            ballot = paper.enter_ballot(event, round_, current_user, form.data)
+            number, status = ballot.ballot_number, ballot.status
+            db.session.commit()
+    except paper.BallotRefused as error:
+        _put_problems(form, error.problems)
+        return _entry_page(event, round_, form, 400)
+    except IntegrityError:  # another clerk saved the same ballot number at the same moment
+        db.session.rollback()
+        form.form_errors.append(_("Another clerk saved this ballot number at the same moment: "
+                                  "please type it again."))
+        return _entry_page(event, round_, form, 409)
+    except ConsultError as error:
+        form.form_errors.append(str(error.message))
+        return _entry_page(event, round_, form, error.status_code)
+    if status == BallotStatus.confirmed:
+        flash(_("Ballot %(number)s is counted.", number=number), "success")
+    elif status == BallotStatus.mismatch:
+        flash(_("Ballot %(number)s differs from its first typing: a facilitator will compare "
+                "the two and resolve it.", number=number), "warning")
+    else:
+        flash(_("Ballot %(number)s is saved: it counts once another clerk has typed it too.",
+                number=number), "success")
+    return redirect(_scope_url("voting.enter_ballot", event, round_))
+
+
+def _describe(event, items_by_field: dict, name: str, value: str) -> str:
+    """A typed value with what it means on the ballot (``2 · Agree``), for the resolution."""
+    from consult.i18n import tr_text
+
+    if not value:
+        return ""
+    if name == "sector":
+        return f"{value} · {tr_text(event.sectors[int(value) - 1], 'label')}"
+    if name == "gender":
+        return f"{value} · {GENDER_LABELS[paper.GENDER_ORDER[int(value) - 1]]}"
+    item = items_by_field.get(name)
+    if item is None or not name.startswith("item_"):
+        return value
+    if item.kind == ItemKind.agreement:
+        return f"{value} · {AGREEMENT_SCALE.get(int(value), '')}"
+    if item.kind == ItemKind.priority:
+        return f"{value} · {PRIORITY_SCALE.get(int(value), '')}"
+    if item.kind in (ItemKind.choice, ItemKind.multi):
+        labels = [tr_text(item.options[int(n) - 1], "label") for n in value.split()]
+        return f"{value} · {'; '.join(labels)}"
+    if item.kind == ItemKind.ranking:
+        places = value.split()
+        ranked = sorted((int(p), tr_text(o, "label"))
+                        for o, p in zip(item.options, places, strict=False) if p != "-")
+        return f"{value} · {' > '.join(label for _, label in ranked)}"
+    return value
+
+
+def _field_labels(items) -> dict[str, str]:
+    labels = {"sector": _("Sector"), "gender": _("Gender"), "organisation": _("Organisation")}
+    for n, item in enumerate(items, start=1):
+        number = localize_digits(n)
+        labels[paper.item_field(item)] = _("Item %(n)s (%(code)s)", n=number, code=item.code)
+        labels[paper.comment_field(item)] = _("Comment on item %(n)s (%(code)s)", n=number,
+                                              code=item.code)
+    return labels
+
+
+@bp.route(PAPER + "/ballots/<int:ballot_id>/resolve", methods=["GET", "POST"])
+@roles_required(Role.facilitator)
+def resolve_ballot(event_id: int, ballot_id: int):
+    """Compare a ballot's two typings field by field and choose what counts."""
+    event = event_or_404(event_id)
+    ballot = paper_ballot_or_404(event, ballot_id)
+    round_ = paper.ballot_round(ballot)
+    if ballot.status != BallotStatus.mismatch:
+        flash(_("This ballot has no differences to resolve."), "warning")
+        return redirect(url_for("voting.list_ballots", event_id=event.id))
+    items = paper.ballot_items(event, round_)
+    first, second = ballot.first_entry, ballot.second_entry or {}
+    differing = paper.differences(first, second)
+    form = resolve_form(differing)
+    status = 200
+    if form.validate_on_submit():
+        chosen = {}
+        for name in differing:
+            pick = form[f"pick_{name}"].data
+            if pick == "first":
+                chosen[name] = first.get(name, "")
+            elif pick == "second":
+                chosen[name] = second.get(name, "")
+            elif pick == "other":
+                chosen[name] = form[f"other_{name}"].data or ""
+        try:
+            with write_turn():
+                paper.resolve_ballot(ballot, current_user, chosen)
+                number = ballot.ballot_number
+                db.session.commit()
+        except paper.BallotRefused as error:
+            for name, message in error.problems.items():
+                target = f"pick_{name}" if name in differing else ""
+                _put_problems(form, {target: message})
+            status = 400
+        except ConsultError as error:
+            form.form_errors.append(str(error.message))
+            status = error.status_code
+        else:
+            flash(_("Ballot %(number)s is counted.", number=number), "success")
+            return redirect(url_for("voting.list_ballots", event_id=event.id))
+    elif request.method == "POST":
+        status = 400
+    by_field = {}
+    for item in items:
+        by_field[paper.item_field(item)] = by_field[paper.comment_field(item)] = item
+    labels = _field_labels(items)
+    rows = [(name, labels.get(name, name), _describe(event, by_field, name, first.get(name, "")),
+             _describe(event, by_field, name, second.get(name, ""))) for name in differing]
+    return render_template("voting/paper_resolve.html", event=event, ballot=ballot,
+                           round=round_, form=form, rows=rows), status
+
+
+@bp.post(PAPER + "/double-entry")
+@roles_required(Role.facilitator)
+def set_double_entry(event_id: int):
+    """Turn double entry on or off for the event's paper ballots."""
+    event = event_or_404(event_id)
+    form = DoubleEntryForm()
+    if form.validate_on_submit():
+        try:
+            paper.set_double_entry(event, current_user, bool(form.double_entry.data))
+            db.session.commit()
+        except ConsultError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            flash(_("Double entry is on.") if event.double_entry else _("Double entry is off."),
+                  "success")
+    return redirect(url_for("voting.list_ballots", event_id=event.id))
+
+
+@bp.route(PAPER + "/rounds/<int:round_id>/upload", methods=["GET", "POST"])
+@bp.route(PAPER + "/agenda/upload", methods=["GET", "POST"])
+@roles_required(*TYPISTS)
+def upload_ballots(event_id: int, round_id: int | None = None):
+    """Upload ballots typed elsewhere (sheet ``ballots``): every problem listed, or all saved."""
+    from consult.spreadsheet import MAX_FILE_BYTES, ImportRefused
+
+    event = event_or_404(event_id)
+    round_ = _paper_round(event, round_id)
+    refusal = paper.entry_refusal(event, round_)
+    form = UploadBallotsForm()
+    problems, status = [], 200
+    if refusal is not None:
+        status = 409 if request.method == "POST" else 200
+    elif form.validate_on_submit():
+        upload = form.file.data
+        try:
+            with write_turn():
+                count = paper.upload_ballots(event, round_, current_user,
+                                             upload.read(MAX_FILE_BYTES + 1),
+                                             filename=upload.filename or "")
+                db.session.commit()
+        except ImportRefused as error:
+            problems, status = error.problems, 400
+        except ConsultError as error:
+            form.form_errors.append(str(error.message))
+            status = error.status_code
+        else:
+            flash(_("Saved %(count)s ballot(s) from the file.", count=count), "success")
+            return redirect(_scope_url("voting.enter_ballot", event, round_))
+    elif request.method == "POST":
+        status = 400
+    items = paper.ballot_items(event, round_)
+    return render_template("voting/paper_upload.html", event=event, round=round_, form=form,
+                           refusal=refusal, problems=problems,
+                           columns=[h for h, _ in paper.sheet_columns(items)]), status
