@@ -66,6 +66,18 @@ ACTION_LABELS = {
     "comment.hide": _l("Comment hidden"),
     "comment.show": _l("Comment shown again"),
     "participant.reissue_link": _l("Resume link re-issued"),
+    "attendee.import": _l("Attendees imported"),
+    "attendee.add": _l("Attendee registered"),
+    "attendee.edit": _l("Participant's profile corrected"),
+    "attendee.void": _l("Participant voided"),
+    "attendee.restore": _l("Participant restored"),
+    "participant.print_badges": _l("Badges printed"),
+    "paper.enter": _l("Paper ballot typed"),
+    "paper.confirm": _l("Paper ballot counted"),
+    "paper.mismatch": _l("Paper ballot typings differ"),
+    "paper.resolve": _l("Paper ballot resolved"),
+    "paper.upload": _l("Paper ballots uploaded"),
+    "paper.double_entry": _l("Double entry switched on or off"),
 }
 
 #: The audit pages' action filter, in the order the select shows it (queries.FAMILIES).
@@ -78,6 +90,7 @@ FAMILY_LABELS = {
     "deletions": _l("Deletions"),
     "comments": _l("Comments"),
     "participants": _l("Participants"),
+    "paper": _l("Paper ballots"),
     "accounts": _l("Staff accounts"),
 }
 
@@ -119,6 +132,14 @@ DETAIL_LABELS = {
     "public_code": _l("Participant code"),
     "teams_left": _l("Left the teams of"),
     "change": _l("Change"),
+    "file": _l("File"),
+    "sha256": _l("Checksum (SHA-256)"),
+    "created": _l("Added"),
+    "updated": _l("Updated"),
+    "unchanged": _l("Unchanged"),
+    "fields": _l("Personal details changed"),
+    "profile_complete": _l("Profile complete"),
+    "organisation": _l("Organisation"),
 }
 
 #: What an audit entry acted on (``target_type``, a table name).

@@ -23,7 +23,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "deletions": (("event.delete", "agenda.section_delete", "agenda.round_delete",
                    "agenda.item_delete"), ()),
     "comments": ((), ("comment.",)),
-    "participants": ((), ("participant.",)),
+    "participants": ((), ("participant.", "attendee.")),
+    "paper": ((), ("paper.",)),
     "accounts": (("user.create", "user.password", "user.password_reset", "user.role",
                   "user.deactivate", "user.reactivate"), ()),
 }

@@ -36,6 +36,7 @@ VOTE_PAGE = "/e/{code}/rounds/{open}"
 CONSOLE = "/staff/events/{event}/console"
 SETTINGS = "/staff/events/{event}/settings"
 AGENDA = "/staff/events/{event}/agenda"
+PAPER = "/staff/events/{event}/paper"
 
 
 def everyone(outcome) -> dict:
@@ -257,6 +258,64 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("accounts.event_audit_csv", "GET"): Route("/staff/events/{event}/audit.csv", READ),
     ("accounts.audit", "GET"): Route("/staff/audit", any_staff(403, 403, 200)),
     ("accounts.audit_csv", "GET"): Route("/staff/audit.csv", any_staff(403, 403, 200)),
+    # Printing.
+    # Badges (they carry sign-in links), the poster, ballots and their blank spreadsheet: those
+    # who run the room; tests/participants/test_printing.py checks what they print.
+    ("participants.list_printables", "GET"): Route("/staff/events/{event}/print",
+                                                   staff(403, 200, 200)),
+    ("participants.print_badges", "GET"): Route("/staff/events/{event}/print/badges",
+                                                staff(403, 200, 200)),
+    ("participants.print_poster", "GET"): Route("/staff/events/{event}/print/poster",
+                                                staff(403, 200, 200)),
+    ("participants.print_ballots", "GET"): Route("/staff/events/{event}/print/ballots",
+                                                 staff(403, 200, 200)),
+    ("participants.download_ballot_sheet", "GET"): Route(
+        "/staff/events/{event}/print/ballots.xlsx", staff(403, 200, 200)),
+    # Attendees.
+    # Names and e-mails: those who run the room (analysts and clerks 403). The POSTs are
+    # refused (no name, no file) or name no participant of the event (404), so nothing changes;
+    # tests/participants/test_attendees*.py do.
+    ("participants.list_attendees", "GET"): Route("/staff/events/{event}/attendees",
+                                                  staff(403, 200, 200)),
+    ("participants.add_attendee", "GET"): Route("/staff/events/{event}/attendees/new",
+                                                staff(403, 200, 200)),
+    ("participants.add_attendee", "POST"): Route("/staff/events/{event}/attendees/new",
+                                                 staff(403, 400, 400)),
+    ("participants.edit_attendee", "GET"): Route("/staff/events/{event}/attendees/999999",
+                                                 staff(403, 404, 404)),
+    ("participants.edit_attendee", "POST"): Route("/staff/events/{event}/attendees/999999",
+                                                  staff(403, 404, 404)),
+    ("participants.void_participant", "POST"): Route(
+        "/staff/events/{event}/attendees/999999/void", staff(403, 404, 404),
+        data={"reason": "test phone"}),
+    ("participants.restore_participant", "POST"): Route(
+        "/staff/events/{event}/attendees/999999/restore", staff(403, 404, 404),
+        data={"reason": "not a duplicate"}),
+    ("participants.import_attendees", "GET"): Route("/staff/events/{event}/attendees/import",
+                                                    staff(403, 200, 200)),
+    ("participants.import_attendees", "POST"): Route("/staff/events/{event}/attendees/import",
+                                                     staff(403, 400, 400)),
+    ("participants.download_attendee_template", "GET"): Route(
+        "/staff/events/{event}/attendees/template.xlsx", staff(403, 200, 200)),
+    # Paper ballots.
+    # The event's clerks, facilitators and admins type ballots; the POSTs are refused (an empty
+    # ballot number, no file), so nothing is added. Facilitators and admins resolve mismatches
+    # (no ballot has this id: 404) and switch double entry (already off: nothing changes).
+    ("voting.list_ballots", "GET"): Route(PAPER, staff(403, 200, 200, clerk=200)),
+    ("voting.enter_ballot", "GET"): Route(PAPER + "/rounds/{closed}",
+                                          staff(403, 200, 200, clerk=200)),
+    ("voting.enter_ballot", "POST"): Route(PAPER + "/rounds/{closed}",
+                                           staff(403, 400, 400, clerk=400),
+                                           data={"ballot_number": "", "sector": "1"}),
+    ("voting.upload_ballots", "GET"): Route(PAPER + "/rounds/{closed}/upload",
+                                            staff(403, 200, 200, clerk=200)),
+    ("voting.upload_ballots", "POST"): Route(PAPER + "/rounds/{closed}/upload",
+                                             staff(403, 400, 400, clerk=400)),
+    ("voting.resolve_ballot", "GET"): Route(PAPER + "/ballots/999999/resolve",
+                                            staff(403, 404, 404)),
+    ("voting.resolve_ballot", "POST"): Route(PAPER + "/ballots/999999/resolve",
+                                             staff(403, 404, 404)),
+    ("voting.set_double_entry", "POST"): Route(PAPER + "/double-entry", staff(403, PAPER, PAPER)),
 }
 
 #: The only requests that may add a response: the event's own participant voting.
