@@ -59,6 +59,7 @@ class Participant(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("event_id", "public_code"),
         sa.UniqueConstraint("event_id", "badge_number"),
+        sa.UniqueConstraint("event_id", "paper_number"),
         sa.CheckConstraint("locale IN ('km', 'en')", name="locale_known"),
         sa.Index("ix_participants_event_id_sector_id_gender", "event_id", "sector_id", "gender"),
     )
@@ -94,6 +95,9 @@ class Participant(db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     #: Number printed on a pre-registered attendee's badge, unique within the event.
     badge_number: Mapped[str | None] = mapped_column(sa.String(40))
+    #: The ballot number a paper participant was typed under, unique within the event: one
+    #: ballot number is one person, whichever round's ballot was counted first; NULL otherwise.
+    paper_number: Mapped[str | None] = mapped_column(sa.String(40))
     #: When the participant first arrived (UTC), before any profile.
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: When the profile form was first completed; NULL until then.

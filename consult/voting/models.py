@@ -131,6 +131,10 @@ class PaperBallot(db.Model):
         # A ballot number names one person on paper; each round's ballot of theirs is typed
         # once (round_id NULL: one ballot for the whole agenda).
         sa.UniqueConstraint("event_id", "ballot_number", "round_id"),
+        # ... and its ballot of the whole agenda once: NULLs are distinct in the constraint above.
+        sa.Index("uq_paper_ballots_event_id_ballot_number_whole", "event_id", "ballot_number",
+                 unique=True, postgresql_where=sa.text("round_id IS NULL"),
+                 sqlite_where=sa.text("round_id IS NULL")),
         sa.CheckConstraint(
             "status != 'confirmed' OR participant_id IS NOT NULL", name="confirmed_has_participant"
         ),

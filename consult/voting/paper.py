@@ -25,6 +25,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import User
@@ -34,6 +35,7 @@ from consult.errors import ConsultError
 from consult.events.models import Event, EventStatus
 from consult.extensions import db
 from consult.i18n import ascii_digits
+from consult.inputs import submitted_number
 from consult.participants.models import Gender, Participant, Source
 from consult.timeutil import utcnow
 from consult.voting.models import BallotStatus, PaperBallot
@@ -48,6 +50,8 @@ HEADER_FIELDS = ("sector", "gender", "organisation")
 _BALLOT_NUMBER = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
 MAX_BALLOT_NUMBER = 40
 MAX_ORGANISATION = 300
+#: The most digits a typed sector, gender, option number or place may have.
+MAX_TYPED_DIGITS = 6
 #: What a ranking's typed place may be when the option got none.
 _NO_PLACE = {"-", ".", "_"}
 #: The blank sheet's and the upload's sheet name.
@@ -102,11 +106,19 @@ def entry_refusal(event: Event, round_: Round | None):
 
 # --- Reading a typed ballot -----------------------------------------------------------------
 
+def typed_number(raw: str | None, *, digits: int = MAX_TYPED_DIGITS) -> int | None:
+    """A number typed on a ballot: Khmer digits read as ASCII, spaces dropped; None unless
+    what is left is 1 to ``digits`` ASCII digits (the one rule: ``"²"`` and ``"①"`` are no
+    number, and a string of thousands of digits is never converted)."""
+    return submitted_number(re.sub(r"\s+", "", ascii_digits(raw or "")), digits=digits)
+
+
 def normalize_number(raw: str | None) -> str:
     """A ballot number as stored: Khmer digits made ASCII, upper case, no spaces, and a number
     of digits only without leading zeros (``0017`` is ``17``, as a spreadsheet reads it)."""
     number = re.sub(r"\s+", "", ascii_digits(raw or "")).upper()
-    return str(int(number)) if number.isdigit() and len(number) <= MAX_BALLOT_NUMBER else number
+    value = typed_number(number, digits=MAX_BALLOT_NUMBER)
+    return str(value) if value is not None else number
 
 
 def _numbers(raw: str, count: int) -> list[str]:
@@ -122,10 +134,11 @@ def _options_by_number(item: Item, raw: str) -> list[str]:
     count = len(item.options)
     codes = []
     for token in _numbers(raw, count):
-        if not token.isdigit() or not 1 <= int(token) <= count:
+        number = typed_number(token)
+        if number is None or not 1 <= number <= count:
             raise InvalidAnswer(_l("Type the number of an option, from 1 to %(count)s.",
                                    count=count))
-        codes.append(item.options[int(token) - 1].code)
+        codes.append(item.options[number - 1].code)
     return codes
 
 
@@ -136,8 +149,15 @@ def _places(item: Item, raw: str) -> list[str]:
     if len(tokens) > count:
         raise InvalidAnswer(_l("Type one place for each option, in the options' order: this "
                                "item has %(count)s options.", count=count))
-    tokens = ["-" if t in _NO_PLACE else t for t in tokens]
+    tokens = ["-" if t in _NO_PLACE else _canonical_number(t) for t in tokens]
     return tokens + ["-"] * (count - len(tokens))
+
+
+def _canonical_number(typed: str) -> str:
+    """A typed number as stored (``"04"`` is ``"4"``, so two clerks' typings compare alike);
+    anything else as typed, for ``parse_answer`` to refuse."""
+    number = typed_number(typed)
+    return str(number) if number is not None else typed
 
 
 def read_answer(item: Item, raw: str | None, comment: str | None) -> tuple[str, Answer]:
@@ -154,8 +174,8 @@ def read_answer(item: Item, raw: str | None, comment: str | None) -> tuple[str, 
     else:
         digits = ascii_digits(raw)
         if kind in (ItemKind.agreement, ItemKind.priority):
-            canonical = re.sub(r"\s+", "", digits)
-            values = [canonical]
+            canonical = _canonical_number(re.sub(r"\s+", "", digits))
+            values = [canonical] if canonical else []
         elif kind == ItemKind.ranking:
             places = _places(item, digits) if digits else []
             canonical = " ".join(places) if any(p != "-" for p in places) else ""
@@ -192,22 +212,22 @@ def read_ballot(event: Event, items: list[Item], fields: Mapping[str, str | None
         problems["ballot_number"] = _l(
             "A ballot number has at most %(n)s letters and digits (a dash may separate them).",
             n=MAX_BALLOT_NUMBER)
-    sector = re.sub(r"\s+", "", ascii_digits(fields.get("sector") or ""))
     count = len(event.sectors)
-    if not sector:
+    sector = typed_number(fields.get("sector"))
+    if not (fields.get("sector") or "").strip():
         problems["sector"] = _l("Please type the sector's number, from 1 to %(count)s.",
                                 count=count)
-    elif not sector.isdigit() or not 1 <= int(sector) <= count:
+    elif sector is None or not 1 <= sector <= count:
         problems["sector"] = _l("No sector has this number: type one from 1 to %(count)s.",
                                 count=count)
     else:
-        entry["sector"] = str(int(sector))
-    gender = re.sub(r"\s+", "", ascii_digits(fields.get("gender") or ""))
-    if not gender.isdigit() or not 1 <= int(gender) <= len(GENDER_ORDER):
+        entry["sector"] = str(sector)
+    gender = typed_number(fields.get("gender"))
+    if gender is None or not 1 <= gender <= len(GENDER_ORDER):
         problems["gender"] = _l("Please type the gender's number, from 1 to %(count)s.",
                                 count=len(GENDER_ORDER))
     else:
-        entry["gender"] = str(int(gender))
+        entry["gender"] = str(gender)
     organisation = " ".join((fields.get("organisation") or "").split())
     if len(organisation) > MAX_ORGANISATION:
         problems["organisation"] = _l("At most %(n)s characters.", n=MAX_ORGANISATION)
@@ -267,23 +287,45 @@ def field_order(items: list[Item]) -> list[str]:
 # --- Typing, confirming, resolving ----------------------------------------------------------
 
 def find_ballot(event: Event, number: str, round_: Round | None) -> PaperBallot | None:
-    """The ballot of this number for this round (or the whole agenda), if typed already."""
+    """The ballot of this number for this round (or the whole agenda), if typed already,
+    locked until the transaction ends (PostgreSQL), and read afresh.
+
+    Two clerks typing the second time, or a typing and a resolution, then take turns: the
+    second to come reads the status the first left (SQLite's writers take turns already).
+    """
     where = (PaperBallot.round_id == round_.id) if round_ is not None else (
         PaperBallot.round_id.is_(None))
-    return db.session.scalar(select(PaperBallot).where(
-        PaperBallot.event_id == event.id, PaperBallot.ballot_number == number, where))
+    return db.session.scalar(
+        select(PaperBallot).where(PaperBallot.event_id == event.id,
+                                  PaperBallot.ballot_number == number, where)
+        .with_for_update().execution_options(populate_existing=True))
 
 
 def participant_of(event: Event, number: str) -> Participant | None:
-    """The participant a ballot number became (through any of its confirmed ballots)."""
-    return db.session.scalar(select(Participant).join(
-        PaperBallot, PaperBallot.participant_id == Participant.id).where(
-        PaperBallot.event_id == event.id, PaperBallot.ballot_number == number).limit(1))
+    """The participant a ballot number became (its first confirmed ballot made them)."""
+    return db.session.scalar(select(Participant).where(
+        Participant.event_id == event.id, Participant.paper_number == number))
 
 
 def _profile(event: Event, entry: dict) -> tuple[int, Gender]:
     return (event.sectors[int(entry["sector"]) - 1].id,
             GENDER_ORDER[int(entry["gender"]) - 1])
+
+
+def _check_person(event: Event, number: str, person: Participant | None, entry: dict) -> None:
+    """Refuse a ballot whose number's participant was voided, or has another profile."""
+    if person is None:
+        return
+    if person.is_voided:
+        raise BallotRefused({"ballot_number": _l(
+            "Ballot number %(number)s belongs to a participant who was voided, so their "
+            "ballots do not count: restore them on the attendee list first, or check the "
+            "number.", number=number)})
+    if (person.sector_id, person.gender) != _profile(event, entry):
+        raise BallotRefused({"sector": _l(
+            "Ballot number %(number)s was counted before with another sector or gender: check "
+            "the ballot (a facilitator corrects a profile on the attendee list).",
+            number=number)})
 
 
 def _check_number(event: Event, round_: Round | None, number: str, entry: dict) -> None:
@@ -296,12 +338,7 @@ def _check_number(event: Event, round_: Round | None, number: str, entry: dict) 
         raise BallotRefused({"ballot_number": _l(
             "Ballot number %(number)s was used on a ballot of the whole agenda and on a round's "
             "ballot: one person answers each item once. Check the number.", number=number)})
-    person = participant_of(event, number)
-    if person is not None and (person.sector_id, person.gender) != _profile(event, entry):
-        raise BallotRefused({"sector": _l(
-            "Ballot number %(number)s was counted before with another sector or gender: check "
-            "the ballot (a facilitator corrects a profile on the attendee list).",
-            number=number)})
+    _check_person(event, number, participant_of(event, number), entry)
 
 
 def save_typing(event: Event, round_: Round | None, user: User, number: str, entry: dict,
@@ -369,15 +406,7 @@ def confirm(ballot: PaperBallot, entry: dict, user: User, items: list[Item], *,
     the vote's one path, marked paper."""
     event = db.session.get(Event, ballot.event_id)
     now = now or utcnow()
-    person = participant_of(event, ballot.ballot_number)
-    if person is None:
-        sector_id, gender = _profile(event, entry)
-        person = Participant(event_id=event.id, source=Source.paper, sector_id=sector_id,
-                             gender=gender, organisation=entry.get("organisation", ""),
-                             locale=event.default_locale or "km", joined_at=now,
-                             profile_completed_at=now)
-        db.session.add(person)
-        db.session.flush()
+    person = _person_of_number(event, ballot.ballot_number, entry, now)
     for item, answer in answers_of_entry(items, entry):
         cast_vote(person, item, answer, now=now, paper=True)
     ballot.status = BallotStatus.confirmed
@@ -391,6 +420,34 @@ def confirm(ballot: PaperBallot, entry: dict, user: User, items: list[Item], *,
     return person
 
 
+def _person_of_number(event: Event, number: str, entry: dict, now: datetime) -> Participant:
+    """The participant of a ballot number, made on its first confirmed ballot.
+
+    ``participants.paper_number`` is unique in an event: when another round's ballot of the
+    same number is confirmed at the same moment (PostgreSQL), this insert fails and the
+    participant the other one made is read instead, and checked like any earlier one.
+    """
+    person = participant_of(event, number)
+    if person is not None:
+        _check_person(event, number, person, entry)
+        return person
+    sector_id, gender = _profile(event, entry)
+    person = Participant(event_id=event.id, source=Source.paper, paper_number=number,
+                         sector_id=sector_id, gender=gender,
+                         organisation=entry.get("organisation", ""),
+                         locale=event.default_locale or "km", joined_at=now,
+                         profile_completed_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(person)
+    except IntegrityError:
+        person = participant_of(event, number)
+        if person is None:
+            raise
+        _check_person(event, number, person, entry)
+    return person
+
+
 def ballot_round(ballot: PaperBallot) -> Round | None:
     return db.session.get(Round, ballot.round_id) if ballot.round_id is not None else None
 
@@ -400,6 +457,9 @@ def resolve_ballot(ballot: PaperBallot, user: User, chosen: Mapping[str, str], *
     """Resolve a mismatch: ``chosen`` gives the final value of every differing field (the
     first typing's, the second's or a corrected one); the result is read again and counted."""
     event = db.session.get(Event, ballot.event_id)
+    # Locked and read afresh: of two facilitators resolving at once, the second reads the
+    # first one's result (PostgreSQL; SQLite's writers take turns already).
+    db.session.refresh(ballot, with_for_update=True)
     if ballot.status != BallotStatus.mismatch:
         raise ConsultError(_l("This ballot has no differences to resolve."), 409)
     round_ = ballot_round(ballot)
@@ -456,6 +516,19 @@ def sheet_columns(items: list[Item]) -> list[tuple[str, str]]:
     return columns
 
 
+def column_clashes(columns: list[tuple[str, str]]) -> list[str]:
+    """The headers of ``sheet_columns`` that another column's header reads the same as
+    (an item coded ``gender``, or ``Xcomment`` beside item ``X``'s comment): such a sheet
+    cannot be read back."""
+    from consult.spreadsheet import normalized
+
+    seen: dict[str, int] = {}
+    for header, _ in columns:
+        seen[normalized(header)] = seen.get(normalized(header), 0) + 1
+    return [header for header, name in columns
+            if seen[normalized(header)] > 1 and name not in UPLOAD_HEADER]
+
+
 def upload_ballots(event: Event, round_: Round | None, user: User, data: bytes,
                    filename: str = "", *, now: datetime | None = None) -> int:
     """Save every ballot of a workbook (sheet ``ballots``) as this clerk's typing, with the
@@ -475,6 +548,13 @@ def upload_ballots(event: Event, round_: Round | None, user: User, data: bytes,
         raise sheets.ImportRefused(problems)
     items = ballot_items(event, round_)
     columns = sheet_columns(items)
+    clashes = column_clashes(columns)
+    if clashes:
+        raise sheets.ImportRefused([sheets.FileProblem(ws.title, 1, "", header, _l(
+            "Column %(column)s reads the same as another column of the sheet (letter case and "
+            "spaces do not count): give its item another code in the agenda before uploading "
+            "ballots.", column=header))
+            for header in dict.fromkeys(clashes)], (ws.title,))
     by_header = {sheets.normalized(header): name for header, name in columns}
     unknown: list[str] = []
 

@@ -3,10 +3,13 @@ staff's paper ballot entry (DESIGN.md flow 5)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -201,6 +204,20 @@ def _scope_url(endpoint: str, event, round_) -> str:
                    **({"round_id": round_.id} if round_ is not None else {}))
 
 
+@contextmanager
+def _paper_write() -> Iterator[None]:
+    """Write (and commit) a paper ballot in this machine's write turn; a unique key that
+    another clerk's or facilitator's save took at the same moment (PostgreSQL) is refused
+    with a message, nothing saved, rather than a server error."""
+    try:
+        with write_turn():
+            yield
+    except IntegrityError:
+        db.session.rollback()
+        raise ConsultError(_l("Someone else saved this ballot at the same moment, so nothing was "
+                              "saved: please try again."), 409) from None
+
+
 def _put_problems(form, problems: dict) -> None:
     """Show each problem under its field; those of no field atop the form."""
     for name, message in problems.items():
@@ -257,18 +274,13 @@ def enter_ballot(event_id: int, round_id: int | None = None):
     if not form.validate_on_submit():
         return _entry_page(event, round_, form, 400)
     try:
-        with write_turn():
+        with _paper_write():
             ballot = paper.enter_ballot(event, round_, current_user, form.data)
             number, status = ballot.ballot_number, ballot.status
             db.session.commit()
     except paper.BallotRefused as error:
         _put_problems(form, error.problems)
         return _entry_page(event, round_, form, 400)
-    except IntegrityError:  # another clerk saved the same ballot number at the same moment
-        db.session.rollback()
-        form.form_errors.append(_("Another clerk saved this ballot number at the same moment: "
-                                  "please type it again."))
-        return _entry_page(event, round_, form, 409)
     except ConsultError as error:
         form.form_errors.append(str(error.message))
         return _entry_page(event, round_, form, error.status_code)
@@ -347,7 +359,7 @@ def resolve_ballot(event_id: int, ballot_id: int):
             elif pick == "other":
                 chosen[name] = form[f"other_{name}"].data or ""
         try:
-            with write_turn():
+            with _paper_write():
                 paper.resolve_ballot(ballot, current_user, chosen)
                 number = ballot.ballot_number
                 db.session.commit()
@@ -382,10 +394,10 @@ def set_double_entry(event_id: int):
     form = DoubleEntryForm()
     if form.validate_on_submit():
         try:
-            paper.set_double_entry(event, current_user, bool(form.double_entry.data))
-            db.session.commit()
+            with _paper_write():
+                paper.set_double_entry(event, current_user, bool(form.double_entry.data))
+                db.session.commit()
         except ConsultError as error:
-            db.session.rollback()
             flash(str(error.message), "error")
         else:
             flash(_("Double entry is on.") if event.double_entry else _("Double entry is off."),
@@ -410,7 +422,7 @@ def upload_ballots(event_id: int, round_id: int | None = None):
     elif form.validate_on_submit():
         upload = form.file.data
         try:
-            with write_turn():
+            with _paper_write():
                 count = paper.upload_ballots(event, round_, current_user,
                                              upload.read(MAX_FILE_BYTES + 1),
                                              filename=upload.filename or "")
