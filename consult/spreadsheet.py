@@ -1,9 +1,12 @@
 """Reading uploaded spreadsheets: open a workbook, read a sheet's header and rows as text, and
-report every problem with its sheet, row and column.
+report every problem with its sheet, row and column; and writing typed text into a workbook
+or a CSV so that a spreadsheet never reads it as a formula.
 
 Every import of a file (the agenda as an XLSForm, attendees, paper ballots) reads through these
 helpers, so a person sees the same kind of problem list whatever they upload. Values are read,
 never formulas. Each importer maps headers to its own fields (``read_sheet``'s ``field_of``).
+Typed text written out goes through ``neutralise`` in a CSV, and ``clean`` with a text cell
+(``text_cell``, ``text_row``) in a workbook (DESIGN.md section 5).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
+from openpyxl.cell import Cell
 from openpyxl.utils import get_column_letter
 
 from consult.errors import ConsultError
@@ -186,3 +190,37 @@ def find_worksheet(wb, name: str):
         if normalized(ws.title) == name:
             return ws
     return None
+
+
+# --- Writing typed text -------------------------------------------------------------------
+
+#: What a spreadsheet would read as the start of a formula in a CSV (DESIGN.md section 5).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Control characters a workbook cannot hold (tab, line feed and carriage return it can).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def neutralise(text: str | None) -> str:
+    """Make typed text safe for a CSV opened in a spreadsheet: never a formula."""
+    if not text:
+        return ""
+    text = _CONTROL.sub("", text)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def clean(text: str | None) -> str:
+    """Drop control characters a workbook cannot hold (the text stays as typed otherwise)."""
+    return _CONTROL.sub("", text) if text else ""
+
+
+def text_cell(cell: Cell, text: str | None) -> Cell:
+    """Put typed ``text`` in a workbook ``cell`` as text: never a formula, whatever it starts
+    with, and shown as typed (no apostrophe, unlike a CSV's ``neutralise``)."""
+    cell.value = clean(text)
+    cell.data_type = "s"  # openpyxl reads a leading "=" as a formula
+    return cell
+
+
+def text_row(ws, values) -> list:
+    """``values`` for ``ws.append``: every string a text cell (``text_cell``), the rest as is."""
+    return [text_cell(Cell(ws), value) if isinstance(value, str) else value for value in values]

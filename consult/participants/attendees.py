@@ -31,7 +31,7 @@ from consult.extensions import db
 from consult.i18n import ascii_digits
 from consult.participants.models import GENDER_LABELS, Gender, Participant, Source
 from consult.participants.operations import answers_follow_profile
-from consult.spreadsheet import FileProblem, ImportRefused, Sheet, normalized
+from consult.spreadsheet import FileProblem, ImportRefused, Sheet, normalized, text_row
 from consult.timeutil import utcnow
 from consult.voting.models import Response
 
@@ -49,6 +49,10 @@ PER_PAGE = 100
 MAX_NAME = 200
 MAX_ORGANISATION = 300
 MAX_BADGE = 40
+#: What a badge number holds once Khmer digits are ASCII: Latin letters, digits, dash, dot
+#: and slash, so it sorts and prints the same everywhere (printing.badge_key). Not ``\w`` or
+#: ``\d``: "²" and "①" are digits to Python that ``int()`` refuses (consult/inputs.py).
+BADGE_NUMBER = re.compile(r"[A-Za-z0-9./-]+")
 MAX_EMAIL = 254
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 #: What a language cell may say, compared normalized.
@@ -73,9 +77,17 @@ class AttendeeData:
 # --- One value at a time: the rules the form and the sheet share ------------------------
 
 def clean_badge(text: str | None) -> str | None:
-    """A badge number as stored: trimmed, Khmer digits as ASCII, inner spaces single."""
-    text = re.sub(r"\s+", " ", ascii_digits(text or "")).strip()
+    """A badge number as stored and compared: trimmed, Khmer digits as ASCII."""
+    text = ascii_digits(text or "").strip()
     return text or None
+
+
+def badge_problem(badge: str | None):
+    """Why ``badge`` (as ``clean_badge`` left it) is not a badge number, or None."""
+    if badge is not None and not BADGE_NUMBER.fullmatch(badge):
+        return _l("A badge number holds only Latin letters, digits and the signs %(signs)s.",
+                  signs="- . /")
+    return None
 
 
 def clean_email(text: str | None) -> str | None:
@@ -199,6 +211,8 @@ def _read_row(event: Event, sheet: Sheet, number: int, values: tuple,
             problems.append(sheet.problem(number, "language", _l(
                 "Write %(km)s or %(en)s.", km="km", en="en")))
     badge, email = clean_badge(cell("badge_number")), clean_email(cell("email"))
+    if badge_problem(badge) is not None:
+        problems.append(sheet.problem(number, "badge_number", badge_problem(badge)))
     if email_problem(email) is not None:
         problems.append(sheet.problem(number, "email", email_problem(email)))
     if badge is None and email is None:
@@ -532,11 +546,11 @@ def template_workbook(event: Event) -> bytes:
 
 def _sheet(ws, title: str, header: tuple, rows: list[tuple]) -> None:
     ws.title = title
-    ws.append(header)
+    ws.append(text_row(ws, header))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(list(row))
+        ws.append(text_row(ws, row))  # sector labels are typed by staff: text, never formulas
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = 24
     ws.freeze_panes = "A2"

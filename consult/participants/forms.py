@@ -93,6 +93,13 @@ class AttendeeForm(FlaskForm):
         if field.data not in [c[0] for c in field.iter_choices()]:
             raise ValidationError(_l("Please choose one of the answers for gender."))
 
+    def validate_badge_number(self, field) -> None:
+        from consult.participants.attendees import badge_problem, clean_badge
+
+        problem = badge_problem(clean_badge(field.data))
+        if problem is not None:
+            raise ValidationError(problem)
+
     def validate_email(self, field) -> None:
         from consult.participants.attendees import clean_email, email_problem
 

@@ -34,7 +34,9 @@ from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, ItemKin
 from consult.extensions import db
 from consult.i18n import ascii_digits
 from consult.inputs import submitted_number
+from consult.participants.attendees import badge_problem, clean_badge
 from consult.participants.models import GENDER_LABELS, Participant
+from consult.spreadsheet import clean, text_cell, text_row
 from consult.voting import paper
 
 #: Badges on one A4 sheet: two columns of four (print.css lays them out).
@@ -139,10 +141,20 @@ def ballot_rounds(event, round_: Round | None = None) -> list[BallotRound]:
 
 # --- Badges --------------------------------------------------------------------------------
 
-def badge_key(number: str) -> tuple:
-    """Sort badge numbers as people read them: 2 before 10, A-9 before A-10."""
-    parts = re.findall(r"\d+|\D+", ascii_digits(number or "").strip().lower())
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+#: A badge number's parts: runs of ASCII digits (a number) and of anything else (text). Not
+#: ``\d``: "²" and "①" are digits to Python (``isdigit``) that ``int()`` refuses.
+_BADGE_PARTS = re.compile(r"(?P<number>[0-9]+)|[^0-9]+")
+
+
+def badge_key(number: str | None) -> tuple:
+    """Sort badge numbers as people read them: 2 before 10, A-9 before A-10.
+
+    Any stored text sorts (a badge number saved before ``attendees.badge_problem`` refused
+    other signs): only ASCII digits, Khmer ones turned into them, read as numbers.
+    """
+    parts = _BADGE_PARTS.finditer(ascii_digits(number or "").strip().lower())
+    return tuple((0, int(part[0]), "") if part["number"] else (1, 0, part[0])
+                 for part in parts)
 
 
 def badge_attendees(event, *, start: str | None = None, end: str | None = None,
@@ -173,7 +185,10 @@ def record_badges_printed(event, attendees: list[Participant], actor, **selectio
            count=len(attendees), **{k: v for k, v in selection.items() if v})
 
 
-# --- The forms of the Print page (GET: a printout's address can be bookmarked) -------------
+# --- The forms of the Print page ----------------------------------------------------------
+# The poster and the ballots are GET forms: a printout's address can be bookmarked. Badges are
+# a POST (with the CSRF token): every badge carries a sign-in link, so each sheet printed is
+# audited, and only the Print page may ask for one.
 
 def _ids(form, field_) -> None:
     if field_.data and parse_ids(field_.data) is None:
@@ -189,15 +204,28 @@ def parse_ids(raw: str | None) -> list[int] | None:
     return numbers
 
 
+def _badge_number(form, field_) -> None:
+    """The rule of the attendee form and the import: letters, digits, dash, dot, slash."""
+    problem = badge_problem(clean_badge(field_.data))
+    if problem is not None:
+        raise ValidationError(problem)
+
+
 class BadgeForm(FlaskForm):
-    class Meta:
-        csrf = False  # a read-only GET form
+    """Which badges to print: a range of badge numbers, some participants, or all."""
 
     start = StringField(_l("From badge number"), name="from",
-                        validators=[Optional(), Length(max=40)])
-    end = StringField(_l("To badge number"), name="to", validators=[Optional(), Length(max=40)])
+                        validators=[Optional(), Length(max=40), _badge_number])
+    end = StringField(_l("To badge number"), name="to",
+                      validators=[Optional(), Length(max=40), _badge_number])
     ids = StringField(_l("Only these participants (numbers, separated by commas)"),
                       validators=[Optional(), Length(max=20_000), _ids])
+
+    def selection(self) -> dict:
+        """The chosen range (badge numbers as stored) and participant ids, for
+        ``badge_attendees``."""
+        return {"start": clean_badge(self.start.data), "end": clean_badge(self.end.data),
+                "ids": parse_ids(self.ids.data) if self.ids.data else None}
 
 
 class PosterForm(FlaskForm):
@@ -292,12 +320,6 @@ SHEET_TEXTS = {
 }
 
 
-def _text(value: str) -> str:
-    """A label as a cell value that never reads as a formula."""
-    value = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", value or "")
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def _both_line(texts: dict[str, str]) -> str:
     return " / ".join(dict.fromkeys(t for t in (texts["km"], texts["en"]) if t))
 
@@ -311,23 +333,23 @@ def ballot_workbook(event, rounds: list[BallotRound]) -> bytes:
     sheet = book.active
     sheet.title = paper.SHEET
     codes = book.create_sheet("codes")
-    codes.append([_text(_both_line(texts["column"])), _text(_both_line(texts["digit"])),
-                  _text(_both_line(texts["codes"]))])
+    codes.append(text_row(codes, [_both_line(texts["column"]), _both_line(texts["digit"]),
+                                  _both_line(texts["codes"])]))
     for cell in codes[1]:
         cell.font, cell.fill = _BOLD, _HEADER_FILL
 
     def explain(column: str, boxes: list[Box], note: dict[str, str] | None = None) -> None:
         """Rows of the codes sheet: what each digit of ``column`` means."""
         if note is not None:
-            codes.append([column, "", _text(_both_line(note))])
+            codes.append(text_row(codes, [column, "", _both_line(note)]))
         for box in boxes:
-            codes.append([column, box.digit, _text(_both_line(box.label))])
+            codes.append(text_row(codes, [column, box.digit, _both_line(box.label)]))
 
     entries = {paper.item_field(e.item): e for printed in rounds for e in printed.items}
     comments = {paper.comment_field(e.item): e for e in entries.values()}
     for n, (name, field_name) in enumerate(
             paper.sheet_columns([e.item for e in entries.values()]), start=1):
-        cell = sheet.cell(row=1, column=n, value=name)
+        cell = text_cell(sheet.cell(row=1, column=n), name)
         cell.font, cell.fill, cell.alignment = _BOLD, _HEADER_FILL, _WRAP
         letter = get_column_letter(n)
         sheet.column_dimensions[letter].width = 14
@@ -360,7 +382,7 @@ def ballot_workbook(event, rounds: list[BallotRound]) -> bytes:
             elif field_name == "organisation":
                 explain(name, [], texts["written"])
                 sheet.column_dimensions[letter].width = 30
-        cell.comment = Comment(_text(_both_line(meaning)), "Consult", width=300, height=120)
+        cell.comment = Comment(clean(_both_line(meaning)), "Consult", width=300, height=120)
         if rule is not None:
             check = DataValidation(type="whole", operator="between", formula1=str(rule[0]),
                                    formula2=str(rule[1]), allow_blank=True)

@@ -278,8 +278,9 @@ def status(code: str):
 
 
 # --- Printing: badges, the join poster, paper ballots and their blank spreadsheet ----------
-# (consult/participants/printing.py; facilitators and admins of the event; GET forms, so a
-# printout's address can be bookmarked and printed again.)
+# (consult/participants/printing.py; facilitators and admins of the event.) The poster and the
+# ballots are GET forms, so a printout's address can be bookmarked and printed again; badges
+# carry sign-in links, so printing them is a POST from the Print page (CSRF) that is audited.
 
 
 def _printables(event, badge_form=None, poster_form=None, ballot_form=None, status=200):
@@ -307,24 +308,23 @@ def list_printables(event_id: int):
     return _printables(event_or_404(event_id))
 
 
-@bp.get("/staff/events/<int:event_id>/print/badges")
+@bp.post("/staff/events/<int:event_id>/print/badges")
 @roles_required(Role.facilitator)
 def print_badges(event_id: int):
     """Print the attendees' badges, eight to an A4 sheet, each with its personal QR code."""
     event = event_or_404(event_id)
-    form = printing.BadgeForm(formdata=request.args)
-    if not form.validate():
+    form = printing.BadgeForm()
+    if not form.validate_on_submit():
         return _printables(event, badge_form=form, status=400)
-    ids = printing.parse_ids(form.ids.data) if form.ids.data else None
-    attendees = printing.badge_attendees(event, start=form.start.data, end=form.end.data,
-                                         ids=ids)
+    selection = form.selection()
+    attendees = printing.badge_attendees(event, **selection)
     badges = []
     for person in attendees:
         url = public_url("participants.resume", token=person.token)
         badges.append({"person": person, "url": url, "qr": qr_svg(url)})
     with write_turn():
         printing.record_badges_printed(event, attendees, current_user._get_current_object(),
-                                       start=form.start.data, end=form.end.data,
+                                       start=selection["start"], end=selection["end"],
                                        ids=form.ids.data)
         db.session.commit()
     response = make_response(render_template(

@@ -16,24 +16,11 @@ from consult.events.models import Event, Sector
 from consult.extensions import db
 from consult.participants.models import Participant
 from consult.results.queries import Filters
+from consult.spreadsheet import clean, neutralise
 from consult.voting.models import Response, ResponseChoice
 
-#: What a spreadsheet would read as the start of a formula (DESIGN.md section 5).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def neutralise(text: str | None) -> str:
-    """Make typed text safe for a CSV opened in a spreadsheet: never a formula."""
-    if not text:
-        return ""
-    text = _CONTROL.sub("", text)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def clean(text: str | None) -> str:
-    """Drop control characters a workbook cannot hold (the text stays as typed otherwise)."""
-    return _CONTROL.sub("", text) if text else ""
+# neutralise (the CSV) and clean (the workbook) live with the other spreadsheet helpers; the
+# results workbook and the audit trail import them from here too.
 
 
 def _canonical_field(value) -> str:

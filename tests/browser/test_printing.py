@@ -94,10 +94,11 @@ def _sign_in(page, base: str) -> None:
     page.wait_for_url(base + "/staff/")
 
 
-def _pdf(page, url: str, printed: list, **options) -> pdfium.PdfDocument:
-    """Print ``url`` as the browser's Print does, fonts loaded first."""
-    response = page.goto(url)
-    assert response.status == 200, url
+def _pdf(page, url: str | None, printed: list, **options) -> pdfium.PdfDocument:
+    """Print ``url`` (None: the page open) as the browser's Print does, fonts loaded first."""
+    if url is not None:
+        response = page.goto(url)
+        assert response.status == 200, url
     assert page.locator("html").get_attribute("lang") == "km"
     page.evaluate("document.fonts.ready.then(() => document.fonts.size)")
     assert page.evaluate("document.fonts.check('16px \"Noto Sans Khmer Consult\"', 'ក')")
@@ -139,8 +140,13 @@ def test_badges_poster_and_ballots_print_on_a4(browser, live_server, app, worksh
         assert page.locator(f"a[href='/staff/events/{event.id}/print']").count() == 0  # current
         assert page.locator("#badges form").count() == 1
 
-        # Badges: ten attendees on two sheets, eight then two, every QR code readable.
-        badges = _pdf(page, base + "/badges", printed)
+        # Badges: ten attendees on two sheets, eight then two, every QR code readable. The
+        # Print page's form posts (badges carry sign-in links: each printing is audited).
+        with page.expect_navigation() as navigation:
+            page.locator("#badges form button[type=submit]").click()
+        assert navigation.value.status == 200
+        assert urlsplit(page.url).path == f"/staff/events/{event.id}/print/badges"
+        badges = _pdf(page, None, printed)
         assert len(badges) == 2
         assert _same_size(badges[0].get_size(), A4), badges[0].get_size()
         decoded = []

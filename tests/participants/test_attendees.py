@@ -236,6 +236,22 @@ def test_the_template_has_examples_that_import(client, event, facilitator):
     assert count() == 3
 
 
+@pytest.mark.parametrize("label", ["=HYPERLINK(\"http://x.test\",\"ok\")", "+1+1", "-1",
+                                   "@SUM(A1)", "\t=1+1", "\r=1+1", "a\x07bell"])
+def test_the_template_writes_sector_labels_as_text(client, event, facilitator, label):
+    """A sector's label typed by staff is text in the template: never a formula, no
+    apostrophe shown, no control character a workbook cannot hold."""
+    event.sectors[0].label_en = event.sectors[1].label_km = label
+    db.session.commit()
+    wb = load_workbook(io.BytesIO(
+        client.get(f"/staff/events/{event.id}/attendees/template.xlsx").data))
+    expected = label.replace("\x07", "").replace("\r", "\n")  # XML reads CR as a line feed
+    for cell in (wb["sectors"]["B2"], wb["sectors"]["C3"]):
+        assert (cell.value, cell.data_type) == (expected, "s"), cell.coordinate
+    example = wb["examples"]["D2"]  # the first example names the first sector in English
+    assert (example.value, example.data_type) == (expected, "s")
+
+
 def test_the_import_page_in_khmer(khmer_client, event, make):
     user = make.user(Role.facilitator)
     db.session.commit()
@@ -283,6 +299,43 @@ def test_add_refuses_bad_input(client, event, facilitator, overrides, needle):
     assert response.status_code == 400
     assert needle in response.get_data(as_text=True)
     assert count() == 0
+
+
+BADGE_RULE = "A badge number holds only Latin letters, digits and the signs"
+
+
+@pytest.mark.parametrize("badge", ["²", "1²", "①", "１２", "Ⅻ", "A 12", "12#", "=1+1",
+                                   "ក-១", "0\t7"])
+def test_add_refuses_a_badge_number_with_other_signs(client, event, facilitator, badge):
+    """Only letters, digits (Khmer ones read as ASCII), dash, dot and slash: a badge number
+    sorts and prints the same everywhere."""
+    response = client.post(f"/staff/events/{event.id}/attendees/new",
+                           data=form(badge_number=badge))
+    assert response.status_code == 400
+    assert BADGE_RULE in response.get_data(as_text=True)
+    assert count() == 0
+
+
+def test_a_badge_number_may_hold_letters_digits_dash_dot_and_slash(client, event, facilitator,
+                                                                   make):
+    response = client.post(f"/staff/events/{event.id}/attendees/new",
+                           data=form(badge_number=" MPTC-១២/3.b "))
+    assert response.status_code == 302
+    [person] = people(event).values()
+    assert person.badge_number == "MPTC-12/3.b"
+    edit = client.post(f"/staff/events/{event.id}/attendees/{person.id}",
+                       data=form(badge_number="12²"))
+    assert edit.status_code == 400 and BADGE_RULE in edit.get_data(as_text=True)
+    assert people(event)["MPTC-12/3.b"].id == person.id
+
+
+def test_the_import_refuses_a_badge_number_with_other_signs(event):
+    rows = [(*GOOD[0][:6], "²", ""), (*GOOD[1][:6], "០០៣", ""), (*GOOD[2][:6], "A 1", "")]
+    with force_locale("en"), pytest.raises(ImportRefused) as refused:
+        attendees.read_attendees(event, workbook(rows))
+    got = {(p.row, p.column): str(p.message) for p in refused.value.problems}
+    assert set(got) == {(2, "G"), (4, "G")}  # row 3's Khmer digits are fine
+    assert all(message.startswith(BADGE_RULE) for message in got.values())
 
 
 def test_a_badge_number_or_email_is_one_attendee_s(client, event, facilitator, make):

@@ -68,7 +68,7 @@ def _badge_numbers(html: str) -> list[str]:
 # --- Badges --------------------------------------------------------------------------------
 
 def test_badges_print_every_attendee_eight_to_a_sheet_in_badge_order(staff, world):
-    response = staff.get(_url(world, "/badges"))
+    response = staff.post(_url(world, "/badges"))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert _badge_numbers(html) == [str(n) for n in range(1, 11)]  # 2 before 10
@@ -89,25 +89,89 @@ def test_badges_print_every_attendee_eight_to_a_sheet_in_badge_order(staff, worl
     assert not any(p.token in str(entry.details) for p in world["people"].values())
 
 
+def _badges(client, world, **selection) -> str:
+    response = client.post(_url(world, "/badges"), data=selection)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
 def test_badges_from_to_and_ids_narrow_the_sheet(staff, world):
-    html = staff.get(_url(world, "/badges?from=3&to=5")).get_data(as_text=True)
-    assert _badge_numbers(html) == ["3", "4", "5"]
-    html = staff.get(_url(world, "/badges?from=9")).get_data(as_text=True)
-    assert _badge_numbers(html) == ["9", "10"]
+    assert _badge_numbers(_badges(staff, world, **{"from": "3", "to": "5"})) == ["3", "4", "5"]
+    assert _badge_numbers(_badges(staff, world, **{"from": "9"})) == ["9", "10"]
+    assert _badge_numbers(_badges(staff, world, **{"from": "៣", "to": "៥"})) == ["3", "4", "5"]
     people = world["people"]
     ids = f"{people['7'].id}, {people['2'].id} {world['stranger'].id},{world['voided'].id}"
-    html = staff.get(_url(world, "/badges"), query_string={"ids": ids}).get_data(as_text=True)
+    html = _badges(staff, world, ids=ids)
     assert _badge_numbers(html) == ["2", "7"]  # another event's and the voided: never
-    html = staff.get(_url(world, "/badges?from=50")).get_data(as_text=True)
+    html = _badges(staff, world, **{"from": "50"})
     assert _badge_numbers(html) == [] and "No pre-registered attendee" in html
 
 
-@pytest.mark.parametrize("query", ["ids=abc", "ids=1;2", f"from={'9' * 41}", "ids=" + "1," * 2001,
-                                   "ids=99999999999"])
-def test_badges_refuse_a_bad_selection(staff, world, query):
-    response = staff.get(_url(world, f"/badges?{query}"))
+@pytest.mark.parametrize("selection", [{"ids": "abc"}, {"ids": "1;2"}, {"from": "9" * 41},
+                                       {"ids": "1," * 2001}, {"ids": "99999999999"},
+                                       {"from": "²"}, {"to": "1²"}, {"from": "①"},
+                                       {"to": "A 1"}])
+def test_badges_refuse_a_bad_selection(staff, world, selection):
+    response = staff.post(_url(world, "/badges"), data=selection)
     assert response.status_code == 400
-    assert 'id="badges"' in response.get_data(as_text=True)  # the Print page, with the error
+    html = response.get_data(as_text=True)
+    assert 'id="badges"' in html  # the Print page, with the error
+    if "ids" not in selection and len(next(iter(selection.values()))) < 41:
+        assert "A badge number holds only Latin letters, digits and the signs" in html
+    assert db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == "participant.print_badges")) is None
+
+
+def test_badges_print_whatever_a_stored_badge_number_holds(staff, world, make):
+    """Badge numbers stored before the rule (or by another route) still sort and print."""
+    for badge in ("²", "1²", "①", "A-10", "A-9", "១២", "Ⅻ"):
+        make.participant(world["event"], badge_number=badge, display_name=f"Odd {badge}")
+    db.session.commit()
+    page = staff.get(_url(world, ""))
+    assert page.status_code == 200
+    assert "17 pre-registered attendees have a badge number." in page.get_data(as_text=True)
+    numbers = _badge_numbers(_badges(staff, world))
+    assert numbers.index("A-9") < numbers.index("A-10")
+    assert set(numbers) >= {"²", "1²", "①", "១២", "Ⅻ"}
+    assert _badge_numbers(_badges(staff, world, **{"from": "A-9", "to": "A-10"})) == [
+        "A-9", "A-10"]
+
+
+def test_badge_key_reads_only_ascii_digits_as_numbers():
+    from consult.participants.printing import badge_key
+
+    assert badge_key("2") < badge_key("10") and badge_key("A-9") < badge_key("A-10")
+    assert badge_key("១២") == badge_key("12")  # Khmer digits typed at the desk
+    assert badge_key("²") == ((1, 0, "²"),)  # a superscript is text, not the number 2
+    assert badge_key("1²") == ((0, 1, ""), (1, 0, "²"))
+
+
+def test_printing_badges_is_a_post_the_get_writes_nothing(staff, world):
+    assert staff.get(_url(world, "/badges")).status_code == 405
+    assert staff.get(_url(world, "/badges?from=1")).status_code == 405
+    page = staff.get(_url(world, "")).get_data(as_text=True)
+    form = page.split('id="badges"')[1].split("</form>")[0]
+    assert 'method="post"' in form and 'action="/staff/events/' in form
+    assert db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == "participant.print_badges")) is None
+
+
+def test_printing_badges_needs_the_print_page_s_csrf_token(app, staff, world):
+    """Another site's page cannot print badges, nor fill the audit trail, for a signed-in
+    facilitator."""
+    app.config["WTF_CSRF_ENABLED"] = True  # after signing in through the test helper
+    assert staff.post(_url(world, "/badges")).status_code == 400
+    assert db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == "participant.print_badges")) is None
+    page = staff.get(_url(world, "")).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      page.split('id="badges"')[1])[1]
+    response = staff.post(_url(world, "/badges"), data={"csrf_token": token, "from": "9"})
+    assert response.status_code == 200
+    assert _badge_numbers(response.get_data(as_text=True)) == ["9", "10"]
+    entry = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "participant.print_badges"))
+    assert entry.details["count"] == 2 and entry.details["start"] == "9"
 
 
 # --- The poster ----------------------------------------------------------------------------
@@ -249,6 +313,23 @@ def test_blank_spreadsheet_has_the_conventions_columns(staff, world):
     assert "ជម្រើស គ" in codes[(items[2].code, "3")]
     rules = {str(v.sqref): (v.formula1, v.formula2) for v in sheet.data_validations.dataValidation}
     assert rules["C2:C5000"] == ("1", "4") and rules["E2:E5000"] == ("0", "5")
+
+
+@pytest.mark.parametrize("label", ["=HYPERLINK(\"http://x.test\",\"ok\")", "+1+1", "-2+3",
+                                   "@SUM(A1)", "\t=1+1", "\r=1+1", "a\x07bell"])
+def test_blank_spreadsheet_writes_typed_labels_as_text(staff, world, label):
+    """A sector's or an option's label is text in the sheet: never a formula, no apostrophe
+    shown, no control character a workbook cannot hold."""
+    event, first, items = world["event"], world["first"], world["items"]
+    for labelled in (event.sectors[0], items[2].options[0]):
+        labelled.label_en = labelled.label_km = label  # one language: the cell starts with it
+    db.session.commit()
+    _response, book = _sheet(staff, _url(world, f"/ballots.xlsx?round={first.id}"))
+    cells = {(row[0].value, row[1].value): row[2] for row in book["codes"].iter_rows(min_row=2)}
+    for key in (("sector", "1"), (items[2].code, "1")):
+        cell = cells[key]
+        expected = label.replace("\x07", "").replace("\r", "\n")  # XML reads CR as LF
+        assert (cell.value, cell.data_type) == (expected, "s"), key
 
 
 def test_blank_spreadsheet_of_the_whole_agenda(staff, world):

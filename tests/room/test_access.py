@@ -263,8 +263,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     # who run the room; tests/participants/test_printing.py checks what they print.
     ("participants.list_printables", "GET"): Route("/staff/events/{event}/print",
                                                    staff(403, 200, 200)),
-    ("participants.print_badges", "GET"): Route("/staff/events/{event}/print/badges",
-                                                staff(403, 200, 200)),
+    ("participants.print_badges", "POST"): Route("/staff/events/{event}/print/badges",
+                                                 staff(403, 200, 200)),
     ("participants.print_poster", "GET"): Route("/staff/events/{event}/print/poster",
                                                 staff(403, 200, 200)),
     ("participants.print_ballots", "GET"): Route("/staff/events/{event}/print/ballots",
