@@ -67,11 +67,16 @@ class Config:
     #: this machine shares (consult/ratelimit.py), so ``make run``'s processes together allow
     #: what a limit says. Several machines: ``redis://…``. ``memory://`` counts per process.
     RATELIMIT_STORAGE_URI = (os.environ.get("RATELIMIT_STORAGE_URI")
-                             or f"sqlite:///{INSTANCE_DIR / 'ratelimits.db'}")
+                             or f"mmap:///{INSTANCE_DIR / 'ratelimits.mmap'}")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+
+    #: Answer the status poll's "not modified" and the vote without the full request cycle
+    #: (consult/fastpath.py): same rules, a fraction of the CPU. Off: every request takes the
+    #: normal view.
+    FAST_PATHS = _bool("FAST_PATHS", True)
 
     #: Behind a reverse proxy, trust this many X-Forwarded-* hops.
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))

@@ -35,6 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
 
+    from consult.fastpath import FastPaths
+
+    # Inside the proxy fix, so a fast path sees the scheme and host the phone used.
+    app.wsgi_app = FastPaths(app, app.wsgi_app)
     if app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -75,8 +75,11 @@ def _lock_fd(path: str) -> int:
 
 
 @contextmanager
-def write_turn(started: float | None = None) -> Iterator[None]:
+def write_turn(started: float | None = None, connection=None) -> Iterator[None]:
     """Run the block (its writes and its commit) as this machine's only SQLite writer.
+
+    ``connection``: the driver connection the block writes on (the group committer's), when
+    it is not the request's session; the block rolls it back itself on an error.
 
     The whole wait — for the turn, then for SQLite's own lock — lasts at most the busy timeout
     from ``started`` (``time.monotonic()``; default now); past it ``WriteTurnBusy`` (or SQLite's
@@ -85,6 +88,9 @@ def write_turn(started: float | None = None) -> Iterator[None]:
     """
     url = db.engine.url
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        if connection is not None:
+            yield
+            return
         with _rolled_back_on_error():
             yield
         return
@@ -105,6 +111,13 @@ def write_turn(started: float | None = None) -> Iterator[None]:
         left = deadline - time.monotonic()
         if left <= 0:
             raise WriteTurnBusy("database is locked (no write turn within the busy timeout)")
+        if connection is not None:
+            connection.execute(f"PRAGMA busy_timeout={max(1, int(left * 1000))}")
+            try:
+                yield
+            finally:
+                connection.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            return
         if left < timeout - 0.001:
             _shorten_busy_timeout(left, timeout)
         with _rolled_back_on_error():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 import re
 from datetime import UTC
@@ -39,24 +40,39 @@ bp = Blueprint("i18n", __name__)
 
 def select_locale() -> str:
     """Pick the locale: switch cookie, then the person's preference, event, browser."""
-    supported = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI, tests, background work
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = request.cookies.get(LOCALE_COOKIE)
-    if chosen in supported:
-        return chosen
     participant = getattr(g, "participant", None)
-    if participant is not None and participant.locale in supported:
-        return participant.locale
-    if current_user and current_user.is_authenticated and current_user.locale in supported:
-        return current_user.locale
+    person = participant.locale if participant is not None else None
+    if person is None and current_user and current_user.is_authenticated:
+        person = current_user.locale
     event = getattr(g, "event", None)
-    default = event.default_locale if event is not None else g.get("event_locale")
-    if default in supported:
-        return default
-    return request.accept_languages.best_match(supported) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return choose_locale(current_app.config, request.cookies.get(LOCALE_COOKIE), person,
+                         event.default_locale if event is not None else g.get("event_locale"),
+                         request.headers.get("Accept-Language"))
+
+
+def choose_locale(config, chosen: str | None, person: str | None, event: str | None,
+                  accept_language: str | None) -> str:
+    """The language rule: the switch cookie, the person's, the event's, then the browser's.
+
+    Plain values in, so the status poll's fast path (consult/fastpath.py) asks the same rule
+    without a request context.
+    """
+    supported = config["LANGUAGES"]
+    for lang in (chosen, person, event):
+        if lang in supported:
+            return lang
+    return _browser_language(accept_language, tuple(supported)) or config["BABEL_DEFAULT_LOCALE"]
+
+
+@functools.lru_cache(maxsize=256)
+def _browser_language(header: str | None, supported: tuple[str, ...]) -> str | None:
+    """The best supported language of an ``Accept-Language`` header (phones send a few)."""
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    return parse_accept_header(header, LanguageAccept).best_match(supported) if header else None
 
 
 def select_timezone() -> str:

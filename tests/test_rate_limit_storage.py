@@ -1,4 +1,4 @@
-"""Rate-limit storage: the SQLite file the processes of one machine share (the default),
+"""Rate-limit storage: the memory-mapped file the processes of one machine share (the default),
 Redis for several machines, and the app when either is unreachable."""
 
 from __future__ import annotations
@@ -68,18 +68,18 @@ def test_app_keeps_serving_when_redis_is_unreachable(app, make, caplog, other_ap
     assert any("falling back to in-memory" in r.getMessage() for r in caplog.records)
 
 
-# The default storage: a SQLite file that the processes of one machine share.
+# The default storage: a memory-mapped file that the processes of one machine share.
 
 def _storage(path):
     from limits.storage import storage_from_string
 
-    return storage_from_string(f"sqlite:///{path}")
+    return storage_from_string(f"mmap:///{path}")
 
 
-def test_sqlite_storage_counts_in_windows(tmp_path):
+def test_shared_storage_counts_in_windows(tmp_path):
     import time
 
-    storage = _storage(tmp_path / "limits.db")
+    storage = _storage(tmp_path / "limits.mmap")
     assert storage.get("k") == 0 and storage.check()
     assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
     assert storage.incr("k", 60, amount=2) == 5 and storage.get("k") == 5
@@ -92,10 +92,10 @@ def test_sqlite_storage_counts_in_windows(tmp_path):
     assert storage.reset() == 1 and storage.get("short") == 0
 
 
-def test_sqlite_storage_file_is_for_the_owner_only(tmp_path):
+def test_shared_storage_file_is_for_the_owner_only(tmp_path):
     import stat
 
-    path = tmp_path / "instance" / "limits.db"
+    path = tmp_path / "instance" / "limits.mmap"
     _storage(path).incr("login-account:dara", 60)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
@@ -105,12 +105,12 @@ def test_processes_of_one_machine_share_the_counts(tmp_path):
     import subprocess
     import sys
 
-    path = tmp_path / "limits.db"
+    path = tmp_path / "limits.mmap"
     script = (
         "import sys, threading\n"
         "import consult.ratelimit\n"
         "from limits.storage import storage_from_string\n"
-        f"s = storage_from_string('sqlite:///{path}')\n"
+        f"s = storage_from_string('mmap:///{path}')\n"
         "def work():\n"
         "    for _ in range(250): s.incr('shared', 60)\n"
         "threads = [threading.Thread(target=work) for _ in range(4)]\n"
@@ -127,7 +127,7 @@ def test_a_thread_per_request_leaves_no_descriptor_behind(tmp_path):
     import os
     import threading
 
-    storage = _storage(tmp_path / "limits.db")
+    storage = _storage(tmp_path / "limits.mmap")
     storage.incr("k", 60)
     before = len(os.listdir("/proc/self/fd"))
     for _ in range(50):
@@ -144,7 +144,7 @@ def test_a_forked_worker_counts_in_the_same_file(tmp_path):
     import multiprocessing
     import warnings
 
-    storage = _storage(tmp_path / "limits.db")
+    storage = _storage(tmp_path / "limits.mmap")
     assert storage.incr("k", 60) == 1
     child = multiprocessing.get_context("fork").Process(target=storage.incr, args=("k", 60))
     with warnings.catch_warnings():  # Python 3.12 warns about fork() beside threads
@@ -165,7 +165,7 @@ def test_default_storage_is_a_file_in_the_instance_folder(tmp_path):
     uri = subprocess.run([sys.executable, "-c", "import config; "
                           "print(config.Config.RATELIMIT_STORAGE_URI)"], cwd=root,
                          env=env, capture_output=True, text=True, check=True).stdout.strip()
-    assert uri == f"sqlite:///{tmp_path}/ratelimits.db"
+    assert uri == f"mmap:///{tmp_path}/ratelimits.mmap"
 
 
 def test_one_participant_limit_in_the_default_storage_spans_app_instances(app, make, other_app,
@@ -175,7 +175,7 @@ def test_one_participant_limit_in_the_default_storage_spans_app_instances(app, m
     person = make.participant(event)
     db.session.commit()
     config = {"RATELIMIT_ENABLED": True,
-              "RATELIMIT_STORAGE_URI": f"sqlite:///{tmp_path}/ratelimits.db"}
+              "RATELIMIT_STORAGE_URI": f"mmap:///{tmp_path}/ratelimits.mmap"}
     first = other_app(**config)
     first_client = first.test_client()
     as_participant(first_client, person)
@@ -196,10 +196,36 @@ def test_app_keeps_serving_when_the_storage_file_cannot_be_opened(app, make, cap
     person = make.participant(event)
     db.session.commit()
     broken = other_app(RATELIMIT_ENABLED=True,
-                       RATELIMIT_STORAGE_URI="sqlite:////proc/no-such-dir/ratelimits.db")
+                       RATELIMIT_STORAGE_URI="mmap:////proc/no-such-dir/ratelimits.mmap")
     client = broken.test_client()
     as_participant(client, person)
     with caplog.at_level("WARNING"):
         assert vote(client, event, items[0], "4").status_code == 200
         assert client.get("/j/WRONG2").status_code == 404
     assert any("falling back to in-memory" in r.getMessage() for r in caplog.records)
+
+
+def test_shared_storage_keeps_thousands_of_keys_apart(tmp_path):
+    """A room's worth of participants: every key has its own count, none borrows another's."""
+    storage = _storage(tmp_path / "limits.mmap")
+    keys = [f"vote/p:{n}" for n in range(5000)]
+    for n, key in enumerate(keys):
+        for _ in range(1 + n % 3):
+            storage.incr(key, 60)
+    assert [storage.get(k) for k in keys] == [1 + n % 3 for n in range(5000)]
+
+
+def test_shared_storage_takes_expired_slots_again(tmp_path, monkeypatch):
+    """A table full of expired windows still counts new keys (and a full one lets them by)."""
+    import time
+
+    from consult.ratelimit import SharedMemoryStorage
+
+    monkeypatch.setattr(SharedMemoryStorage, "SLOTS", 8)
+    monkeypatch.setattr(SharedMemoryStorage, "PROBES", 8)
+    storage = _storage(tmp_path / "small.mmap")
+    assert [storage.incr(f"old{n}", 0.2) for n in range(8)] == [1] * 8
+    assert storage.incr("new", 60) == 1 and storage.incr("new", 60) == 1  # full: not counted
+    time.sleep(0.3)
+    assert [storage.incr(f"fresh{n}", 60) for n in range(8)] == [1] * 8
+    assert [storage.incr(f"fresh{n}", 60) for n in range(8)] == [2] * 8

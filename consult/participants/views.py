@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 
 from flask import (
@@ -20,7 +19,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from consult.access import (
     admit,
@@ -37,10 +35,9 @@ from consult.access import (
     sign_out_participant,
 )
 from consult.accounts.models import Role
-from consult.agenda.models import Round
 from consult.agenda.queries import rounds_accepting_answers
 from consult.database import write_turn
-from consult.events.models import Event, EventStatus
+from consult.events.models import EventStatus
 from consult.extensions import db, limiter
 from consult.i18n import current_lang, tr_text
 from consult.network import public_url
@@ -61,6 +58,7 @@ from consult.participants.operations import (
     reissue_resume_link,
     update_profile,
 )
+from consult.participants.status import STATUS_HEADERS, status_etag, version_query
 from consult.qr import qr_svg
 from consult.spreadsheet import XLSX_MIMETYPE
 from consult.timeutil import utcnow
@@ -221,18 +219,6 @@ def wait(code: str):
                            participant=participant, rounds=rounds_accepting_answers(event.id))
 
 
-@functools.cache
-def _version_query():
-    """The event's state version, language and whether a round is past its deadline (built once)."""
-    from sqlalchemy import bindparam
-
-    overdue = select(Round.id).where(
-        Round.event_id == Event.id,
-        Round.overdue_at(bindparam("now", type_=Round.closes_at.type))).exists()
-    return select(Event.state_version, Event.default_locale, Event.status, overdue).where(
-        Event.join_code == bindparam("code"))
-
-
 def _unknown_code():
     """Answer a status poll for a code no live event has; it counts as a wrong code."""
     from consult.ratelimit import TOO_MANY_WRONG_CODES, wrong_code_allowed
@@ -250,16 +236,16 @@ def status(code: str):
     """Return the small status document phones poll (ETag: the event's state version)."""
     code = normalize_code(code)
     # The cheap path, taken by nearly every poll: one indexed row, then 304 Not Modified.
-    row = db.session.execute(_version_query(), {"code": code, "now": utcnow()}).first()
+    row = db.session.execute(version_query(), {"code": code, "now": utcnow()}).first()
     if row is None or row.status == EventStatus.draft:
         return _unknown_code()
     version, g.event_locale, _status, has_overdue = row
-    etag = f"{version}-{current_lang()}"
+    etag = status_etag(version, current_lang())
     if has_overdue or not request.if_none_match.contains(etag):
         # Closes the overdue rounds the row reported, which bumps the version.
         event = event_by_code_or_404(code, overdue=has_overdue)
         rounds = rounds_accepting_answers(event.id)
-        etag = f"{event.state_version}-{current_lang()}"
+        etag = status_etag(event.state_version, current_lang())
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
@@ -272,8 +258,7 @@ def status(code: str):
             } for r in rounds],
         )
     response.set_etag(etag)
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["Vary"] = "Cookie, Accept-Language"
+    response.headers.update(STATUS_HEADERS)
     return response
 
 

@@ -138,15 +138,33 @@ def cast_vote(participant: Participant, item: Item, answer: Answer, *,
 
     ``paper``: a clerk typing a paper ballot (consult.voting.paper), taken once the round has
     been opened, closed or not (``Round.accepts_paper``); everything else is the same rule.
+    The vote's fast path stores through the group committer (consult/voting/committer.py)
+    with the same values, statements and refusal.
     """
+    now = now or utcnow()
+    params = vote_values(participant, item, answer, now)
+    stmt = _upsert_statement(db.session.get_bind().dialect.name, paper)
+    stored = db.session.execute(stmt, params).first()
+    if stored is None:
+        raise not_open(paper)
+    response_id, revision = stored
+    if item.uses_options:
+        db.session.execute(delete(ResponseChoice).where(ResponseChoice.response_id == response_id))
+        rows = choice_rows(item, answer, response_id)
+        if rows:
+            db.session.execute(insert(ResponseChoice), rows)
+    return VoteReceipt(response_id=response_id, revision=revision, saved_at=now)
+
+
+def vote_values(participant, item, answer: Answer, now: datetime) -> dict:
+    """The upsert's values for a vote, or the refusal of a vote that cannot be stored."""
     if answer.is_empty:
         raise InvalidAnswer(_l("Please choose an answer first."))
     if not participant.has_profile:
         raise ConsultError(_l("Please fill in your profile first."), 409)
     if item.round_id is None:
         raise RoundNotOpen(_l("This question is not open for answers."))
-    now = now or utcnow()
-    params = {
+    return {
         "v_participant_id": participant.id,
         "v_item_id": item.id,
         "v_round_id": item.round_id,
@@ -162,22 +180,20 @@ def cast_vote(participant: Participant, item: Item, answer: Answer, *,
         "v_updated_at": now,
         "v_now": now,
     }
-    stmt = _upsert_statement(db.session.get_bind().dialect.name, paper)
-    stored = db.session.execute(stmt, params).first()
-    if stored is None:
-        raise RoundNotOpen(_l("This round has not been opened yet.") if paper
-                           else _l("This round is closed."))
-    response_id, revision = stored
-    if item.uses_options:
-        db.session.execute(delete(ResponseChoice).where(ResponseChoice.response_id == response_id))
-        if answer.option_ids:
-            ranked = item.kind == ItemKind.ranking
-            db.session.execute(insert(ResponseChoice), [
-                {"response_id": response_id, "option_id": option_id,
-                 "rank": position if ranked else None}
-                for position, option_id in enumerate(answer.option_ids, start=1)
-            ])
-    return VoteReceipt(response_id=response_id, revision=revision, saved_at=now)
+
+
+def not_open(paper: bool = False) -> RoundNotOpen:
+    """The refusal of a vote whose round the upsert found not taking answers."""
+    return RoundNotOpen(_l("This round has not been opened yet.") if paper
+                        else _l("This round is closed."))
+
+
+def choice_rows(item, answer: Answer, response_id: int) -> list[dict]:
+    """The picked options of an answer, in rank order for a ranking (replacing the old ones)."""
+    ranked = item.kind == ItemKind.ranking
+    return [{"response_id": response_id, "option_id": option_id,
+             "rank": position if ranked else None}
+            for position, option_id in enumerate(answer.option_ids, start=1)]
 
 
 _UPDATED_ON_CONFLICT = ("round_id", "sector_id", "gender", "source", "value", "text_value",

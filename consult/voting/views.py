@@ -7,7 +7,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,9 +40,10 @@ from consult.agenda.models import AGREEMENT_SCALE, PRIORITY_SCALE, Item, ItemKin
 from consult.database import write_turn
 from consult.errors import ConsultError, RoundNotOpen
 from consult.events.models import EventStatus
-from consult.extensions import db, limiter
+from consult.extensions import db
 from consult.i18n import format_clock, localize_digits
 from consult.participants.models import GENDER_LABELS
+from consult.ratelimit import VOTE_LIMIT, vote_allowed  # noqa: F401 - VOTE_LIMIT: tests read it
 from consult.timeutil import utcnow
 from consult.voting import paper
 from consult.voting.forms import DoubleEntryForm, UploadBallotsForm, ballot_form, resolve_form
@@ -42,8 +53,6 @@ from consult.voting.queries import answers_of, round_items
 
 bp = Blueprint("voting", __name__)
 
-#: Per participant (never per address: a whole room shares one Wi-Fi address).
-VOTE_LIMIT = "240 per minute"
 
 
 @dataclass
@@ -120,12 +129,20 @@ def vote_page(code: str, round_id: int):
     return _render(event, round_, participant, round_items(round_.id))
 
 
+def _count_vote(participant) -> None:
+    """Refuse the vote (429, come back in ``Retry-After`` s) past the participant's limit."""
+    allowed, retry_after = vote_allowed(participant.id)
+    if not allowed:
+        g.retry_after = retry_after
+        abort(429)
+
+
 @bp.post("/e/<code>/rounds/<int:round_id>")
-@limiter.limit(VOTE_LIMIT)
 def submit_round(code: str, round_id: int):
     """Save every answered item of the round at once (the page without JavaScript)."""
     event = participant_event_or_404(code)
     participant = participant_or_profile(event)
+    _count_vote(participant)
     round_ = round_or_404(event, round_id, opened=True)
     items = round_items(round_.id)
     states: dict[int, ItemState] = {}
@@ -164,11 +181,11 @@ def submit_round(code: str, round_id: int):
 
 
 @bp.post("/e/<code>/items/<int:item_id>/answer")
-@limiter.limit(VOTE_LIMIT)
 def answer_item(code: str, item_id: int):
     """Save one item's answer (the page's JavaScript, as each answer is given)."""
     event = participant_event_or_404(code)
     participant = participant_or_profile(event)
+    _count_vote(participant)
     item = item_or_404(event, item_id)
     now = utcnow()
     # Worded before the write: after the commit the event's attributes would be read again.

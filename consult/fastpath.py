@@ -1,0 +1,329 @@
+"""Fast paths for the two requests 10,000 phones send most: the status poll and the vote.
+
+A WSGI layer in front of the Flask app. It answers the common case of each with the app's own
+rules and nothing else, and hands every other request — and every unusual case of these two —
+to the app unchanged, where the normal view answers it (and words any refusal):
+
+* ``GET /e/<code>/status.json`` with ``If-None-Match``: one indexed read of the event's row
+  (``participants.status.version_query``), the language rule (``i18n.choose_locale``) and the
+  ETag rule (``status_etag``), then ``304 Not Modified`` — no request context, no session, no
+  ORM. A poll whose document changed, an unknown or draft event, a round past its deadline (the
+  view closes it) or a browser with a staff sign-in cookie go to the view.
+* ``POST /e/<code>/items/<id>/answer`` (the vote page's script): the app's request context for
+  the signed session, CSRF (Flask-WTF's own check) and Babel; the participant and item read on
+  the driver's connection; ``parse_answer``; the vote limit (``ratelimit.vote_allowed``); and
+  the vote written by the group committer (consult/voting/committer.py), answered only once
+  its transaction is durable. Any refusal — no profile, another event's item, a closed round,
+  an answer that does not fit, the limit — goes to the view, which answers it as always.
+
+``FAST_PATHS = False`` turns both off (every request then takes the normal view).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import threading
+from dataclasses import dataclass
+
+from flask_login.config import COOKIE_NAME
+from werkzeug.http import parse_cookie, parse_etags, quote_etag
+
+log = logging.getLogger(__name__)
+
+STATUS_PATH = re.compile(r"/e/([A-Za-z0-9]{1,12})/status\.json")
+VOTE_PATH = re.compile(r"/e/([A-Za-z0-9]{1,12})/items/([1-9][0-9]{0,17})/answer")
+#: A vote's form is a few hundred bytes; a larger body is the view's to read.
+MAX_VOTE_BODY = 16 * 1024
+
+
+class FastPaths:
+    """Wraps ``app.wsgi_app``; see the module's docstring."""
+
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self._ready: _Statements | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        path = environ.get("PATH_INFO", "")
+        if method == "GET" and path.endswith("/status.json"):
+            match = STATUS_PATH.fullmatch(path)
+            if match and self.app.config["FAST_PATHS"]:
+                headers = self._not_modified(environ, match.group(1))
+                if headers is not None:
+                    start_response("304 NOT MODIFIED", headers)
+                    return [b""]
+        elif method == "POST" and path.endswith("/answer"):
+            match = VOTE_PATH.fullmatch(path)
+            if match and self.app.config["FAST_PATHS"]:
+                response = self._vote(environ, match.group(1), int(match.group(2)))
+                if response is not None:
+                    return response(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+    # --- shared set-up -----------------------------------------------------------------------
+
+    def statements(self) -> _Statements:
+        """The compiled statements and per-thread connections (built on the first request)."""
+        ready = self._ready
+        if ready is None:
+            with self._lock:
+                if self._ready is None:
+                    with self.app.app_context():
+                        self._ready = _Statements.build()
+                ready = self._ready
+        return ready
+
+    # --- the status poll ---------------------------------------------------------------------
+
+    def _not_modified(self, environ, code: str) -> list[tuple[str, str]] | None:
+        """The headers of a 304 for this poll, or None when the view must answer it."""
+        from consult.events.models import EventStatus
+        from consult.i18n import LOCALE_COOKIE, choose_locale
+        from consult.participants.status import STATUS_HEADERS, status_etag
+        from consult.security import SECURITY_HEADERS
+        from consult.timeutil import utcnow
+
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if not if_none_match:
+            return None
+        cookies = environ.get("HTTP_COOKIE", "")
+        config = self.app.config
+        if config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies:
+            return None  # a staff sign-in the view would load: the staff member's language
+        ready = self.statements()
+        row = ready.read_one(ready.status, {"code": code.upper(), "now": utcnow()})
+        if row is None:
+            return None
+        version, event_locale, status, overdue = row
+        if status == EventStatus.draft.value or overdue:
+            return None
+        chosen = parse_cookie(cookies).get(LOCALE_COOKIE) if LOCALE_COOKIE in cookies else None
+        etag = status_etag(version, choose_locale(config, chosen, None, event_locale,
+                                                  environ.get("HTTP_ACCEPT_LANGUAGE")))
+        if not parse_etags(if_none_match).contains(etag):
+            return None
+        return [("ETag", quote_etag(etag)), *STATUS_HEADERS, *SECURITY_HEADERS]
+
+    # --- the vote ----------------------------------------------------------------------------
+
+    def _vote(self, environ, code: str, item_id: int):
+        """The response to a vote, or None when the view must answer it (body left readable)."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return None
+        if not 0 < length <= MAX_VOTE_BODY:
+            return None
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            return self._cast(environ, code.upper(), item_id)
+        finally:
+            environ["wsgi.input"] = io.BytesIO(body)  # for the view, when it answers
+
+    def _cast(self, environ, code: str, item_id: int):
+        import flask_babel
+        from flask import g, jsonify, session
+        from flask_babel import gettext as _
+
+        from consult.access import PARTICIPANT_SESSION_KEY
+        from consult.errors import ConsultError
+        from consult.extensions import csrf
+        from consult.i18n import format_clock
+        from consult.ratelimit import vote_allowed
+        from consult.timeutil import utcnow
+        from consult.voting.committer import committer
+        from consult.voting.views import answer_from_form
+
+        app = self.app
+        ready = self.statements()
+        with app.request_context(environ) as ctx:
+            token = session.get(PARTICIPANT_SESSION_KEY)
+            if not token or not isinstance(token, str):
+                return _handed("no participant in the session")
+            row = ready.read_one(ready.voter, {"token": token})
+            if row is None:
+                return _handed("no such participant")
+            voter = Voter(*row)
+            if voter.join_code != code or voter.event_status != "live" or voter.profiled is None:
+                return _handed("another event, not live or no profile")
+            item_row = ready.read_one(ready.item, {"item_id": item_id, "event_id": voter.event_id})
+            if item_row is None:
+                return _handed("no such item of the event")
+            item = VoteItem.from_row(item_row, ready)
+            if item is None or item.round_id is None:
+                return _handed("item not on a round")
+            from flask_wtf.csrf import CSRFError
+
+            try:
+                # Flask-WTF's own check, under its own switches (as its before-request hook).
+                if app.config["WTF_CSRF_ENABLED"] and app.config["WTF_CSRF_CHECK_DEFAULT"]:
+                    csrf.protect()
+            except CSRFError:
+                return _handed("CSRF")
+            # The language and time zone rules read these; a request starts clean (as in
+            # access.load_participant).
+            g.participant, g.event = voter, voter
+            flask_babel.refresh()
+            try:
+                answer = answer_from_form(item, ctx.request.form)
+            except ConsultError:
+                return _handed("answer does not fit")
+            if answer.is_empty or not vote_allowed(voter.id)[0]:
+                return _handed("empty, or over the limit")
+            now = utcnow()
+            # Worded before the write, as the view does.
+            message = _("Saved at %(time)s", time=format_clock(now))
+            try:
+                receipt = committer(app).cast(voter, item, answer, now)
+            except TimeoutError:  # its outcome unknown: not tried again, the phone sends it anew
+                from consult.error_pages import render_error
+
+                return app.process_response(app.make_response(render_error(503)))
+            except Exception:  # refused, or not stored: the view tries again and words it
+                log.debug("fast vote handed to the view", exc_info=True)
+                return None
+            response = jsonify(saved=True, revision=receipt.revision, message=message)
+            return app.process_response(response)
+
+
+def _handed(reason: str) -> None:
+    """Hand the request to the view (logged at debug level, for finding why)."""
+    log.debug("vote handed to the view: %s", reason)
+
+
+@dataclass
+class Voter:
+    """The participant of a vote and their event, as the vote and the rules read them."""
+
+    id: int
+    event_id: int
+    locale: str
+    sector_id: int | None
+    gender_value: str | None
+    source_value: str
+    profiled: object
+    join_code: str
+    event_status: str
+    timezone: str
+    khmer_digits: bool
+    default_locale: str
+
+    has_profile = True  # only a profiled participant reaches the committer
+
+    @property
+    def gender(self):
+        from consult.participants.models import Gender
+
+        return Gender(self.gender_value) if self.gender_value else None
+
+    @property
+    def source(self):
+        from consult.participants.models import Source
+
+        return Source(self.source_value)
+
+
+@dataclass
+class VoteOption:
+    id: int
+    code: str
+
+
+@dataclass
+class VoteItem:
+    """An item as ``parse_answer`` and ``cast_vote`` read it."""
+
+    id: int
+    event_id: int
+    round_id: int | None
+    kind: object
+    allow_comment: bool
+    max_choices: int | None
+    top_k: int | None
+    options: list[VoteOption]
+
+    @property
+    def uses_options(self) -> bool:
+        from consult.agenda.models import OPTION_KINDS
+
+        return self.kind in OPTION_KINDS
+
+    @classmethod
+    def from_row(cls, row, ready: _Statements) -> VoteItem | None:
+        from consult.agenda.models import OPTION_KINDS, ItemKind
+
+        id_, event_id, round_id, kind, allow_comment, max_choices, top_k = row
+        kind = ItemKind(kind)
+        options = []
+        if kind in OPTION_KINDS:
+            rows = ready.read_all(ready.options, {"item_id": id_})
+            if rows is None:
+                return None
+            options = [VoteOption(*r) for r in rows]
+        return cls(id_, event_id, round_id, kind, bool(allow_comment), max_choices, top_k,
+                   options)
+
+
+class _Statements:
+    """The fast paths' statements, compiled for the app's database, and their connections."""
+
+    def __init__(self, connections, **statements):
+        self.connections = connections
+        self.__dict__.update(statements)
+
+    @classmethod
+    def build(cls) -> _Statements:
+        from sqlalchemy import bindparam, select
+
+        from consult.agenda.models import Item, ItemOption
+        from consult.events.models import Event
+        from consult.extensions import db
+        from consult.participants.models import Participant
+        from consult.participants.status import version_query
+        from consult.rawsql import RawStatement, ThreadConnections
+
+        dialect = db.engine.dialect
+        voter = select(
+            Participant.id, Participant.event_id, Participant.locale, Participant.sector_id,
+            Participant.gender, Participant.source, Participant.profile_completed_at,
+            Event.join_code, Event.status, Event.timezone, Event.khmer_digits,
+            Event.default_locale,
+        ).join(Event, Event.id == Participant.event_id).where(
+            Participant.token == bindparam("token"), Participant.voided_at.is_(None))
+        item = select(Item.id, Item.event_id, Item.round_id, Item.kind, Item.allow_comment,
+                      Item.max_choices, Item.top_k).where(
+            Item.id == bindparam("item_id"), Item.event_id == bindparam("event_id"))
+        options = select(ItemOption.id, ItemOption.code).where(
+            ItemOption.item_id == bindparam("item_id")).order_by(ItemOption.position)
+        return cls(ThreadConnections(db.engine),
+                   status=RawStatement(version_query(), dialect),
+                   voter=RawStatement(voter, dialect), item=RawStatement(item, dialect),
+                   options=RawStatement(options, dialect))
+
+    def read_one(self, statement, values):
+        """The first row, or None for none and for a database error (the view then answers)."""
+        rows = self._read(statement, values, one=True)
+        return rows
+
+    def read_all(self, statement, values):
+        """Every row, or None for a database error."""
+        return self._read(statement, values, one=False)
+
+    def _read(self, statement, values, one: bool):
+        try:
+            cursor = self.connections.get().cursor()
+            try:
+                statement.run(cursor, values)
+                return cursor.fetchone() if one else cursor.fetchall()
+            finally:
+                cursor.close()
+        except Exception:  # the view will meet the same problem and answer it properly
+            log.warning("fast path read failed; the view answers", exc_info=True)
+            self.connections.drop()
+            return None
