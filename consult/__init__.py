@@ -112,6 +112,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
+    from jinja2 import pass_context
+
     from consult.access import load_participant, my_role_in
     from consult.i18n import (
         LANGUAGE_NAMES,
@@ -156,7 +158,10 @@ def _register_hooks(app: Flask) -> None:
                                  round_half_up=round_half_up,
                                  event_role_of=my_role_in)
     app.jinja_env.filters["khmer_digits"] = khmer_digits
-    app.jinja_env.filters["digits"] = localize_digits
+    # Bound to the context, so Jinja never folds a constant ('0123456789'|digits) once, when
+    # it compiles the template, in the language of whichever page came first.
+    app.jinja_env.filters["digits"] = pass_context(
+        lambda _context, text, event=None: localize_digits(text, event))
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     install_message_numbers(app)

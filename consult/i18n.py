@@ -120,18 +120,18 @@ def ascii_digits(value: str) -> str:
     return value.translate(_ASCII_DIGITS)
 
 
-def wants_khmer_digits(event=None) -> bool:
+def wants_khmer_digits(event=None, lang: str | None = None) -> bool:
     """Say whether numbers are written in Khmer digits: on a Khmer page of an event that asks.
 
-    ``event`` defaults to the current one (``g.event``).
+    ``event`` defaults to the current one (``g.event``), ``lang`` to the page's language.
     """
     event = event or (g.get("event") if has_app_context() else None)
-    return bool(event is not None and event.khmer_digits and current_lang() == "km")
+    return bool(event is not None and event.khmer_digits and (lang or current_lang()) == "km")
 
 
-def localize_digits(text, event=None) -> str:
+def localize_digits(text, event=None, lang: str | None = None) -> str:
     """Use Khmer digits when the page is Khmer and the event asks for them."""
-    return khmer_digits(text) if wants_khmer_digits(event) else str(text)
+    return khmer_digits(text) if wants_khmer_digits(event, lang) else str(text)
 
 
 def format_number(value, event=None, digits: int | None = None, signed: bool = False) -> str:
@@ -224,15 +224,15 @@ def deadline_parts(closes_at, event=None) -> dict:
             "date": format_dt(closes_at, "day", event)}
 
 
-def format_clock(value, event=None) -> str:
+def format_clock(value, event=None, lang: str | None = None) -> str:
     """The time of day ``HH:MM:SS`` in the event's time zone (what "Saved at" shows).
 
     The same text as Babel's ``HH:mm:ss`` pattern in both languages, without Babel's pattern
-    machinery: it is worded on every vote.
+    machinery: it is worded on every vote. With ``event`` and ``lang`` it needs no request.
     """
     event, zone = _event_zone(event)
     text = value.replace(tzinfo=UTC).astimezone(zone).strftime("%H:%M:%S")
-    return localize_digits(text, event)
+    return localize_digits(text, event, lang)
 
 
 # Numbers inside translated messages ("%(n)d ចំណុច") are written like every other number on

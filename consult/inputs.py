@@ -28,13 +28,13 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, limit, signed)
 
 
-def _cleaned(data: ImmutableMultiDict) -> ImmutableMultiDict:
+def cleaned_form(data: ImmutableMultiDict) -> ImmutableMultiDict:
     return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", ""))
                                for key, value in data.items(multi=True)
                                if isinstance(key, str) and isinstance(value, str)])
 
 
-def _needs_cleaning(data) -> bool:
+def needs_cleaning(data) -> bool:
     # A multipart part whose header is broken has no name (None): it is no field of ours.
     return any(not isinstance(key, str) or not isinstance(value, str) or "\x00" in key
                or "\x00" in value for key, value in data.items(multi=True))
@@ -54,15 +54,15 @@ def clean_request() -> None:
         for key, value in request.view_args.items():
             if isinstance(value, str):
                 request.view_args[key] = value.replace("\x00", "")
-    if request.args and _needs_cleaning(request.args):
-        request.args = _cleaned(request.args)
+    if request.args and needs_cleaning(request.args):
+        request.args = cleaned_form(request.args)
         request.__dict__.pop("values", None)
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if request.is_json:
         abort(415)
-    if request.form and _needs_cleaning(request.form):
-        request.form = _cleaned(request.form)
+    if request.form and needs_cleaning(request.form):
+        request.form = cleaned_form(request.form)
         request.__dict__.pop("values", None)
 
 

@@ -182,18 +182,20 @@ class SharedMemoryStorage(Storage):
                 self._SLOT.pack_into(table, found[0], found[1], 0.0, 0)
 
 
-def hit(limit: str, *key: str) -> tuple[bool, int]:
+def hit(limit: str, *key: str, config=None) -> tuple[bool, int]:
     """Count one request against ``limit`` for ``key``; whether it is within the limit, and
     the seconds until its window starts again.
 
     The one way the app counts outside Flask-Limiter's decorators (votes, wrong codes): the
     configured storage, with Flask-Limiter's own fallback to memory when it is unreachable.
+    ``config``: the app's settings, where there is no app context (the vote's fast path).
     """
     from flask import current_app
 
     from consult.extensions import limiter
 
-    if not (current_app.config.get("RATELIMIT_ENABLED") and limiter.initialized):
+    config = config if config is not None else current_app.config
+    if not (config.get("RATELIMIT_ENABLED") and limiter.initialized):
         return True, 0
     item = parse(limit)
     if limiter._key_prefix:  # the prefix of every limit of this app (one Redis, several apps)
@@ -217,9 +219,9 @@ def hit(limit: str, *key: str) -> tuple[bool, int]:
     return True, 0  # pragma: no cover - the loop returns
 
 
-def vote_allowed(participant_id: int) -> tuple[bool, int]:
+def vote_allowed(participant_id: int, config=None) -> tuple[bool, int]:
     """Count one vote of a participant against ``VOTE_LIMIT`` (every vote path calls this)."""
-    return hit(VOTE_LIMIT, "vote", f"p:{participant_id}")
+    return hit(VOTE_LIMIT, "vote", f"p:{participant_id}", config=config)
 
 
 def wrong_code_allowed() -> tuple[bool, int]:

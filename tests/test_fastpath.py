@@ -343,3 +343,39 @@ def test_many_phones_at_once_are_all_stored_once(app, make):
     db.session.expire_all()
     rows = db.session.scalars(db.select(Response.revision)).all()
     assert len(rows) == 32 * len(items) and set(rows) == {1}
+
+
+def test_the_fast_paths_csrf_check_agrees_with_flask_wtf(app):
+    """The vote's fast path reads tokens as Flask-WTF does: same verdict for each token."""
+    from flask import session
+    from flask_wtf.csrf import ValidationError, generate_csrf, validate_csrf
+
+    signing = app.wsgi_app.signing()
+    with app.test_request_context():
+        app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+        good = generate_csrf()
+        mine = dict(session)
+    with app.test_request_context():
+        other = generate_csrf()  # another session's token
+    candidates = [good, good + "x", good[:-2], other, "", "not-a-token", good.upper()]
+    for token in candidates:
+        with app.test_request_context():
+            session.update(mine)
+            try:
+                validate_csrf(token)
+                expected = True
+            except ValidationError:
+                expected = False
+        assert signing.csrf_valid(mine, token) is expected, token
+        assert signing.csrf_valid(mine, token) is expected, token  # remembered: same verdict
+    assert signing.csrf_valid({}, good) is False  # a session without its token
+
+
+def test_a_session_cookie_is_read_as_flask_reads_it(app, client, make):
+    event, _, _ = workshop(make)
+    person = _voter(client, make, event)
+    signing = app.wsgi_app.signing()
+    cookie = client.get_cookie("session").value
+    assert signing.session(cookie)["participant"] == person.token
+    assert signing.session(cookie[:-3] + "abc") is None
+    assert signing.session("") is None and signing.session(None) is None

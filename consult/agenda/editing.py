@@ -231,6 +231,8 @@ def add_item(event: Event, actor: User | None, *, section: Section, round: Round
                                        label_en=option.label_en.strip(),
                                        label_km=option.label_km.strip()))
     db.session.add(item)
+    if round is not None:
+        event.touch_state()  # the round's vote page changes (voting/page_cache.py keys on it)
     db.session.flush()
     if audit:
         record("agenda.item_add", user=actor, event_id=event.id, target=item, code=item.code,
@@ -578,6 +580,8 @@ def update_item(item: Item, actor: User | None, *, section: Section, round: Roun
         "detail_km": detail_km.strip(), "allow_comment": allow_comment,
         "max_choices": max_choices, "top_k": top_k})
     changed |= _update_options(item, options, existing)
+    if changed:
+        event.touch_state()  # what phones show of it changed (voting/page_cache.py keys on it)
     db.session.flush()
     if changed:
         record("agenda.item_edit", user=actor, event_id=event.id, target=item,
@@ -631,6 +635,8 @@ def delete_item(item: Item, actor: User | None) -> None:
                            "correct its wording.", code=item.code))
     record("agenda.item_delete", user=actor, event_id=item.event_id, target=item, code=item.code,
            kind=item.kind.value)
+    if item.round_id is not None:
+        item.event.touch_state()  # its round's vote page changes (voting/page_cache.py)
     db.session.delete(item)
     db.session.flush()
 
@@ -650,6 +656,8 @@ def move_item(item: Item, actor: User | None, direction: str, scope: str = "roun
     if other is None:
         return False
     _swap(item, other, column)
+    if scope == "round":
+        item.event.touch_state()  # its round's vote page changes (voting/page_cache.py)
     record("agenda.item_move", user=actor, event_id=item.event_id, target=item,
            direction=direction, scope=scope)
     return True

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass, field
+from functools import cache
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from consult.agenda.models import Item
 from consult.extensions import db
-from consult.voting.models import Response
+from consult.voting.models import Response, ResponseChoice
 
 
 def round_items(round_id: int) -> list[Item]:
@@ -28,3 +31,47 @@ def answers_of(participant_id: int, item_ids: list[int]) -> dict[int, Response]:
         .options(selectinload(Response.choices))
     )
     return {r.item_id: r for r in rows}
+
+
+@dataclass(slots=True)
+class StoredChoice:
+    """An option picked in a stored answer (its place, for a ranking)."""
+
+    option_id: int
+    rank: int | None
+
+
+@dataclass(slots=True)
+class StoredAnswer:
+    """What the vote page shows of a stored answer: the fields it reads of a ``Response``."""
+
+    value: int | None
+    text_value: str | None
+    comment: str | None
+    choices: list[StoredChoice] = field(default_factory=list)
+
+
+@cache
+def _stored_answers_query():
+    return (select(Response.item_id, Response.value, Response.text_value, Response.comment,
+                   ResponseChoice.option_id, ResponseChoice.rank)
+            .outerjoin(ResponseChoice, ResponseChoice.response_id == Response.id)
+            .where(Response.participant_id == bindparam("participant_id"),
+                   Response.item_id.in_(bindparam("item_ids", expanding=True))))
+
+
+def stored_answers(participant_id: int, item_ids) -> dict[int, StoredAnswer]:
+    """Return the participant's answers to these items as plain rows, by item id (one query,
+    no ORM objects: the cached vote page reads them on every load)."""
+    if not item_ids:
+        return {}
+    answers: dict[int, StoredAnswer] = {}
+    rows = db.session.execute(_stored_answers_query(),
+                              {"participant_id": participant_id, "item_ids": list(item_ids)})
+    for item_id, value, text_value, comment, option_id, rank in rows:
+        answer = answers.get(item_id)
+        if answer is None:
+            answer = answers[item_id] = StoredAnswer(value, text_value, comment)
+        if option_id is not None:
+            answer.choices.append(StoredChoice(option_id, rank))
+    return answers

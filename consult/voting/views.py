@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
@@ -49,9 +50,23 @@ from consult.voting import paper
 from consult.voting.forms import DoubleEntryForm, UploadBallotsForm, ballot_form, resolve_form
 from consult.voting.models import BallotStatus
 from consult.voting.operations import InvalidAnswer, cast_vote, parse_answer
-from consult.voting.queries import answers_of, round_items
+from consult.voting.page_cache import (
+    UNCUT,
+    PageCache,
+    Skeleton,
+    answer_values,
+    fillable,
+    page_cache,
+    page_key,
+    request_values,
+)
+from consult.voting.page_cache import writer as answer_writer
+from consult.voting.queries import answers_of, round_items, stored_answers
 
 bp = Blueprint("voting", __name__)
+
+#: What the vote page shows beside an answer once it is stored (also the fast path's).
+SAVED_AT = _l("Saved at %(time)s")
 
 
 
@@ -80,6 +95,27 @@ def _has_input(item: Item, form: MultiDict) -> bool:
     )
 
 
+def _option_codes(items) -> dict[int, dict[int, str]]:
+    """The items' option codes by option id, by item id (in the items' order)."""
+    return {item.id: {o.id: o.code for o in item.options} for item in items}
+
+
+def _stored_shown(codes: dict[int, str], response) -> dict:
+    """What an item's fields show of a stored answer (a ``Response`` or a ``StoredAnswer``)."""
+    values, ranks = set(), {}
+    if response is not None:
+        if response.value is not None:
+            values.add(str(response.value))
+        if response.text_value:
+            values.add(response.text_value)
+        for choice in response.choices:
+            values.add(codes.get(choice.option_id, ""))
+            if choice.rank:
+                ranks[codes.get(choice.option_id, "")] = str(choice.rank)
+    return {"values": values, "ranks": ranks,
+            "comment": (response.comment or "") if response else ""}
+
+
 def _shown_values(items, answers, form: MultiDict | None) -> dict[int, dict]:
     """What each item's fields show: what was just typed, else what is stored."""
     shown = {}
@@ -92,32 +128,51 @@ def _shown_values(items, answers, form: MultiDict | None) -> dict[int, dict]:
                 "comment": form.get(f"comment-{item.id}", ""),
             }
             continue
-        response = answers.get(item.id)
-        codes = {o.id: o.code for o in item.options}
-        values, ranks = set(), {}
-        if response is not None:
-            if response.value is not None:
-                values.add(str(response.value))
-            if response.text_value:
-                values.add(response.text_value)
-            for choice in response.choices:
-                values.add(codes.get(choice.option_id, ""))
-                if choice.rank:
-                    ranks[codes.get(choice.option_id, "")] = str(choice.rank)
-        shown[item.id] = {"values": values, "ranks": ranks,
-                          "comment": (response.comment or "") if response else ""}
+        shown[item.id] = _stored_shown({o.id: o.code for o in item.options},
+                                       answers.get(item.id))
     return shown
 
 
-def _render(event, round_, participant, items, states=None, form=None, status=200):
-    answers = answers_of(participant.id, [i.id for i in items])
+@bp.app_template_global("answer_slot")
+def _no_answer(*key) -> Markup:
+    """Draw ``voting/_item.html`` with nothing answered (the builder's preview of a round)."""
+    return Markup("")
+
+
+def _page_html(event, round_, items, is_open: bool, **context) -> str:
+    """Render the vote page; ``context`` gives ``answer_slot`` (page_cache.py)."""
     return render_template(
-        "voting/round_vote.html", event=event, round=round_, participant=participant,
-        items=items, answers=answers, states=states or {},
-        shown=_shown_values(items, answers, form),
-        is_open=round_.accepting_answers,
-        agreement_scale=AGREEMENT_SCALE, priority_scale=PRIORITY_SCALE,
-    ), status
+        "voting/round_vote.html", event=event, round=round_, items=items, is_open=is_open,
+        agreement_scale=AGREEMENT_SCALE, priority_scale=PRIORITY_SCALE, **context)
+
+
+def _render(event, round_, participant, items, states=None, form=None, status=200):
+    """Render the vote page for this participant, from scratch (after a submit: its flash,
+    what was typed and each item's error)."""
+    answers = answers_of(participant.id, [i.id for i in items])
+    values = answer_values(_shown_values(items, answers, form), states or {}, set(answers))
+    return _page_html(event, round_, items, round_.accepting_answers,
+                      answer_slot=answer_writer(values)), status
+
+
+def _filled_page(event, round_, participant, cache: PageCache):
+    """The vote page from the round's cached skeleton, filled with the participant's answers;
+    None when the page cannot be cut into a skeleton."""
+    is_open = round_.accepting_answers
+    key = page_key(event, round_, is_open)
+    skeleton = cache.get(key)
+    if skeleton is None:
+        items = round_items(round_.id)
+        skeleton = Skeleton.of(
+            lambda **slots: _page_html(event, round_, items, is_open, **slots),
+            _option_codes(items)) or UNCUT
+        cache.put(key, skeleton)
+    if skeleton is UNCUT:
+        return None
+    answers = stored_answers(participant.id, skeleton.option_codes)
+    shown = {item_id: _stored_shown(codes, answers.get(item_id))
+             for item_id, codes in skeleton.option_codes.items()}
+    return skeleton.fill(answer_values(shown, {}, set(answers)) | request_values())
 
 
 @bp.get("/e/<code>/rounds/<int:round_id>")
@@ -126,6 +181,12 @@ def vote_page(code: str, round_id: int):
     event = participant_event_or_404(code)
     participant = participant_or_profile(event)
     round_ = round_or_404(event, round_id, opened=True)
+    # When a round opens the whole room loads this page at once: from the cache, filled.
+    cache = page_cache()
+    if cache is not None and fillable():
+        page = _filled_page(event, round_, participant, cache)
+        if page is not None:
+            return page
     return _render(event, round_, participant, round_items(round_.id))
 
 
@@ -189,7 +250,7 @@ def answer_item(code: str, item_id: int):
     item = item_or_404(event, item_id)
     now = utcnow()
     # Worded before the write: after the commit the event's attributes would be read again.
-    saved_message = _("Saved at %(time)s", time=format_clock(now))
+    saved_message = str(SAVED_AT) % {"time": format_clock(now)}
     try:
         answer = answer_from_form(item, request.form)
         with write_turn():
