@@ -128,21 +128,26 @@ class Server:
     extra_env: dict = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    #: The WSGI application: the app, or the benchmark's bare Flask baseline.
+    app: str = "wsgi:app"
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def command(self) -> list[str]:
+        """The server's command line: gunicorn with the project's settings."""
+        return [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py",
+                "--bind", f"127.0.0.1:{self.port}", "--worker-class", self.worker_class,
+                self.app]
+
     def start(self, timeout: float = 30) -> Server:
         env = _env(self.instance, self.database_url, {
             "WEB_CONCURRENCY": str(self.workers), "GUNICORN_THREADS": str(self.threads),
             **self.extra_env})
-        cmd = [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py",
-               "--bind", f"127.0.0.1:{self.port}", "--worker-class", self.worker_class,
-               "wsgi:app"]
         with open(self.instance / "gunicorn.log", "ab") as log:  # the child keeps its own copy
-            self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdout=log,
+                                            stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
@@ -190,7 +195,8 @@ class Phone:
         self.used = False
 
     def request(self, method: str, path: str, body: dict | None = None,
-                headers: dict | None = None) -> tuple[int, dict, bytes]:
+                headers: dict | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """Send one request; return the status, the headers (names in any case) and the body."""
         if self.conn is None:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
             self.used = False
@@ -221,7 +227,8 @@ class Phone:
             self.cookies[name.strip()] = rest.split(";", 1)[0]
         if response.getheader("Connection", "").lower() == "close":
             self.close()
-        return response.status, dict(response.headers), payload
+        # The message, not a dict: header names are case-insensitive (granian sends lowercase).
+        return response.status, response.headers, payload
 
     def close(self) -> None:
         if self.conn is not None:
