@@ -44,6 +44,8 @@ STATUS_PATH = re.compile(r"/e/([A-Za-z0-9]{1,12})/status\.json")
 VOTE_PATH = re.compile(r"/e/([A-Za-z0-9]{1,12})/items/([1-9][0-9]{0,17})/answer")
 #: A vote's form is a few hundred bytes; a larger body is the view's to read.
 MAX_VOTE_BODY = 16 * 1024
+#: Where a vote the fast path counted against the limit leaves the verdict for the view.
+LIMIT_VERDICT = "consult.vote_limit"
 
 
 class FastPaths:
@@ -81,8 +83,9 @@ class FastPaths:
 
     # --- shared set-up -----------------------------------------------------------------------
 
-    def statements(self) -> _Statements:
-        """The compiled statements and per-thread connections (built on the first request)."""
+    def statements(self) -> _Statements | None:
+        """The compiled statements and per-thread connections (built on the first request);
+        None where each connection would be a database of its own (SQLite in memory)."""
         ready = self._ready
         if ready is None:
             with self._lock:
@@ -90,7 +93,7 @@ class FastPaths:
                     with self.app.app_context():
                         self._ready = _Statements.build()
                 ready = self._ready
-        return ready
+        return ready or None
 
     # --- the status poll ---------------------------------------------------------------------
 
@@ -109,6 +112,8 @@ class FastPaths:
         if config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies:
             return None  # a staff sign-in the view would load: the staff member's language
         ready = self.statements()
+        if ready is None:
+            return None
         row = ready.read_one(ready.status, {"code": code.upper(), "now": utcnow()})
         if row is None:
             return None
@@ -133,23 +138,53 @@ class FastPaths:
         if not 0 < length <= MAX_VOTE_BODY:
             return None
         body = environ["wsgi.input"].read(length)
-        environ["wsgi.input"] = io.BytesIO(body)
         try:
-            return self._cast(environ, code.upper(), item_id)
+            if len(body) != length:
+                return _handed("a body shorter than its length")
+            try:
+                vote = self._prepare(environ, body, code.upper(), item_id)
+            except Exception:  # nothing is stored yet: the view answers (and logs) it
+                log.warning("fast vote: an error before the write; the view answers",
+                            exc_info=True)
+                return None
+            return self._cast(environ, *vote) if vote is not None else None
         finally:
             environ["wsgi.input"] = io.BytesIO(body)  # for the view, when it answers
 
-    def _cast(self, environ, code: str, item_id: int):
+    def _cast(self, environ, voter, item, answer, lang: str):
+        """Store the prepared vote through the group committer and answer as the view does."""
+        from consult.error_pages import render_error
+        from consult.i18n import format_clock
+        from consult.timeutil import utcnow
+        from consult.voting.committer import CommitUnknown, committer
+
+        app = self.app
+        now = utcnow()
+        # Worded before the write, as the view does.
+        message = self.saved_at(lang) % {"time": format_clock(now, voter, lang)}
+        try:
+            receipt = committer(app).cast(voter, item, answer, now)
+        except (TimeoutError, CommitUnknown):  # outcome unknown: not tried again (the phone
+            with app.request_context(environ):  # sends it anew); the view's 503
+                return app.process_response(app.make_response(render_error(503)))
+        except Exception:  # refused, or not stored: the view tries again and words it
+            log.debug("fast vote handed to the view", exc_info=True)
+            return None
+        answer = {"saved": True, "revision": receipt.revision, "message": message}
+        body = (app.json.dumps(answer, separators=(",", ":")) + "\n").encode()  # as jsonify
+        return "200 OK", [("Content-Type", app.json.mimetype), ("Content-Length", str(len(body))),
+                          *SECURITY_HEADERS, ("Vary", "Cookie")], body
+
+    def _prepare(self, environ, body: bytes, code: str, item_id: int):
+        """The voter, item, answer and language of a vote the fast path can take; else None."""
         from consult.access import PARTICIPANT_SESSION_KEY
         from consult.errors import ConsultError
-        from consult.i18n import LOCALE_COOKIE, choose_locale, format_clock
+        from consult.i18n import LOCALE_COOKIE, choose_locale
         from consult.inputs import cleaned_form, needs_cleaning
         from consult.ratelimit import vote_allowed
-        from consult.timeutil import utcnow
-        from consult.voting.committer import committer
         from consult.voting.views import answer_from_form
 
-        app, config = self.app, self.app.config
+        config = self.app.config
         if environ.get("QUERY_STRING"):
             return _handed("a query string")
         if environ.get("wsgi.url_scheme") == "https":
@@ -163,8 +198,7 @@ class FastPaths:
         if not token or not isinstance(token, str):
             return _handed("no participant in the session")
         try:  # as Werkzeug reads a URL-encoded form
-            form = MultiDict(parse_qsl(environ["wsgi.input"].getvalue().decode(),
-                                       keep_blank_values=True, errors="strict"))
+            form = MultiDict(parse_qsl(body.decode(), keep_blank_values=True, errors="strict"))
         except (UnicodeDecodeError, ValueError):
             return _handed("a form Werkzeug would read another way")
         if needs_cleaning(form):  # the one input rule: no NUL, no field without a name
@@ -176,6 +210,8 @@ class FastPaths:
             if not signing.csrf_valid(session, submitted):
                 return _handed("CSRF")
         ready = self.statements()
+        if ready is None:
+            return _handed("no fast reads on this database")
         row = ready.read_one(ready.voter, {"token": token})
         if row is None:
             return _handed("no such participant")
@@ -194,27 +230,15 @@ class FastPaths:
             return _handed("answer does not fit")
         if answer.is_empty:
             return _handed("empty")
-        if not vote_allowed(voter.id, config)[0]:
+        ready_limit = vote_allowed(voter.id, config)
+        # Counted once: the view, if it answers, reads this verdict instead of counting again
+        # (a key a client cannot send: headers arrive as HTTP_…).
+        environ[LIMIT_VERDICT] = ready_limit
+        if not ready_limit[0]:
             return _handed("over the limit")
         lang = choose_locale(config, cookies.get(LOCALE_COOKIE), voter.locale,
                              voter.default_locale, environ.get("HTTP_ACCEPT_LANGUAGE"))
-        now = utcnow()
-        # Worded before the write, as the view does.
-        message = self.saved_at(lang) % {"time": format_clock(now, voter, lang)}
-        try:
-            receipt = committer(app).cast(voter, item, answer, now)
-        except TimeoutError:  # its outcome unknown: not tried again, the phone sends it anew
-            from consult.error_pages import render_error
-
-            with app.test_request_context(environ_base=environ):
-                return app.process_response(app.make_response(render_error(503)))
-        except Exception:  # refused, or not stored: the view tries again and words it
-            log.debug("fast vote handed to the view", exc_info=True)
-            return None
-        answer = {"saved": True, "revision": receipt.revision, "message": message}
-        body = (app.json.dumps(answer) + "\n").encode()
-        return "200 OK", [("Content-Type", app.json.mimetype), ("Content-Length", str(len(body))),
-                          *SECURITY_HEADERS, ("Vary", "Cookie")], body
+        return voter, item, answer, lang
 
     def signing(self) -> _Signing:
         """The app's cookie and CSRF signatures (built once)."""
@@ -378,7 +402,7 @@ class _Statements:
         self.__dict__.update(statements)
 
     @classmethod
-    def build(cls) -> _Statements:
+    def build(cls) -> _Statements | bool:
         from sqlalchemy import bindparam, select
 
         from consult.agenda.models import Item, ItemOption
@@ -388,6 +412,9 @@ class _Statements:
         from consult.participants.status import version_query
         from consult.rawsql import RawStatement, ThreadConnections
 
+        url = db.engine.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            return False  # a connection per thread would be a database of its own
         dialect = db.engine.dialect
         voter = select(
             Participant.id, Participant.event_id, Participant.locale, Participant.sector_id,

@@ -379,3 +379,40 @@ def test_a_session_cookie_is_read_as_flask_reads_it(app, client, make):
     assert signing.session(cookie)["participant"] == person.token
     assert signing.session(cookie[:-3] + "abc") is None
     assert signing.session("") is None and signing.session(None) is None
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True)
+def test_a_vote_handed_to_the_view_is_counted_once(app, client, make, monkeypatch):
+    from consult import ratelimit
+
+    monkeypatch.setattr(ratelimit, "VOTE_LIMIT", "2 per minute")
+    event, round_, items = workshop(make)
+    _voter(client, make, event)
+    round_ = db.session.merge(round_)
+    round_.close()
+    db.session.commit()
+    codes = [vote(client, event, items[0], "4").status_code for _ in range(3)]
+    assert codes == [409, 409, 429]
+
+
+def test_a_writer_that_dies_is_replaced_and_its_votes_not_left_waiting(app, client, make,
+                                                                       monkeypatch):
+    from consult.voting import committer as module
+
+    event, _, items = workshop(make)
+    person = _voter(client, make, event)
+    real = module._WriteStatements
+    calls = []
+
+    def broken_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the writer could not start")
+        return real()
+
+    monkeypatch.setattr(module, "_WriteStatements", broken_once)
+    first = vote(client, event, items[0], "4")  # not stored by the writer: the view stores it
+    second = vote(client, event, items[1], "5")  # a new writer
+    assert first.status_code == second.status_code == 200
+    assert (_stored(person, items[0]).revision, _stored(person, items[1]).revision) == (1, 1)
+    assert len(calls) == 2

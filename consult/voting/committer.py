@@ -44,6 +44,11 @@ class NotSaved(ConsultError):
     status_code = 503
 
 
+class CommitUnknown(Exception):
+    """The commit itself failed (a connection lost on the way): whether the batch was stored
+    is unknown, so its votes are neither acknowledged nor tried again (the phone sends again)."""
+
+
 @dataclass
 class _Pending:
     values: dict
@@ -79,17 +84,20 @@ class GroupCommitter:
         answer came in ``WAIT_SECONDS`` (the outcome is then unknown).
         """
         pending = _Pending(vote_values(participant, item, answer, now), item, answer)
-        busy_since = self._busy_since
         stalled = self.app.config["SQLITE_STALLED_WRITER_MS"] / 1000
-        if busy_since is not None and time.monotonic() - busy_since >= stalled:
-            # The batch ahead waits for a database another program holds: do not queue behind
-            # it (the view's writer then gives up at once too: 503, try again).
-            raise NotSaved("the vote writer is waiting for the database")
         with self._cond:
             if self._pid != os.getpid():
-                self._queue.clear()  # a forked child: the parent's writer did not come along
-                self._pid = os.getpid()
+                # No writer in this process (never started, stopped when idle, or a forked
+                # child's: the parent's writer did not come along).
+                self._queue.clear()
+                self._busy_since = None
                 threading.Thread(target=self._run, name="vote-writer", daemon=True).start()
+                self._pid = os.getpid()
+            busy_since = self._busy_since
+            if busy_since is not None and time.monotonic() - busy_since >= stalled:
+                # The batch ahead waits for a database another program holds: do not queue
+                # behind it (the view's writer then gives up at once too: 503, try again).
+                raise NotSaved("the vote writer is waiting for the database")
             self._queue.append(pending)
             self._cond.notify()
         deadline = time.monotonic() + WAIT_SECONDS
@@ -107,12 +115,23 @@ class GroupCommitter:
         return pending.receipt
 
     def _run(self) -> None:
-        with self.app.app_context():
-            statements = _WriteStatements()
-            try:
-                self._serve(statements)
-            finally:
-                statements.reset()
+        try:
+            with self.app.app_context():
+                statements = _WriteStatements()
+                try:
+                    self._serve(statements)
+                finally:
+                    statements.reset()
+        except Exception:
+            log.exception("the vote writer stopped; the next vote starts another")
+        finally:
+            with self._cond:  # however the writer ended, the next vote starts another
+                if self._pid == os.getpid():
+                    self._pid = None
+                while self._queue:
+                    pending = self._queue.popleft()
+                    pending.error = NotSaved("the vote writer stopped")
+                    pending.done.set()
 
     def _serve(self, statements: _WriteStatements) -> None:
         while True:
@@ -143,11 +162,19 @@ class GroupCommitter:
                 if batch:
                     self.batches += 1
                     self.votes += len(batch)
-            except Exception as error:  # nothing of the batch is stored
-                log.warning("a batch of %d votes was not saved", len(batch), exc_info=True)
+            except Exception as error:
                 statements.reset()
-                for pending in batch:
-                    pending.receipt, pending.error = None, NotSaved(str(error))
+                if statements.committed:  # after the commit (releasing the turn): all stored
+                    log.warning("error after a batch of %d votes was committed", len(batch),
+                                exc_info=True)
+                    self.batches += 1
+                    self.votes += len(batch)
+                else:  # nothing of the batch is stored, or (CommitUnknown) maybe it is
+                    log.warning("a batch of %d votes was not saved", len(batch), exc_info=True)
+                    for pending in batch:
+                        pending.receipt = None
+                        pending.error = (error if isinstance(error, CommitUnknown)
+                                         else NotSaved(str(error)))
                 if not batch:  # the lock never came: the first vote is refused, as it waited
                     with self._cond:
                         self._queue.remove(head)
@@ -166,6 +193,7 @@ class GroupCommitter:
         with self._cond:
             while self._queue and time.monotonic() - self._queue[0].enqueued >= timeout:
                 pending = self._queue.popleft()
+                pending.taken = True
                 pending.error = NotSaved("the database stayed locked")
                 pending.done.set()
 
@@ -191,6 +219,8 @@ class _WriteStatements:
             response_id=bindparam("response_id"), option_id=bindparam("option_id"),
             rank=bindparam("rank")), dialect)
         self._proxy = None
+        #: Whether the last transaction's commit went through.
+        self.committed = False
 
     def connection(self):
         if self._proxy is None:
@@ -211,6 +241,7 @@ class _WriteStatements:
         committed at the end of the block (rolled back on an error)."""
         from consult.database import write_turn
 
+        self.committed = False
         conn = self.connection()
         with write_turn(started, connection=conn):
             cursor = conn.cursor()
@@ -218,17 +249,22 @@ class _WriteStatements:
                 if self.sqlite:
                     cursor.execute("BEGIN IMMEDIATE")
                 yield cursor
-                conn.commit()
             except BaseException:
                 conn.rollback()
                 raise
             finally:
                 cursor.close()
+            try:
+                conn.commit()
+            except Exception as error:
+                raise CommitUnknown(str(error)) from error
+            self.committed = True
 
     def write(self, cursor, batch: list[_Pending]) -> None:
         """Write the batch, a savepoint per vote: a failing vote is undone alone."""
         # One order for every writer: two processes' batches never lock rows in opposite orders.
-        for pending in sorted(batch, key=lambda p: (p.values["v_participant_id"],
+        for pending in sorted(batch, key=lambda p: (p.values["v_round_id"],
+                                                    p.values["v_participant_id"],
                                                     p.values["v_item_id"])):
             cursor.execute("SAVEPOINT vote")
             try:

@@ -192,7 +192,10 @@ def vote_page(code: str, round_id: int):
 
 def _count_vote(participant) -> None:
     """Refuse the vote (429, come back in ``Retry-After`` s) past the participant's limit."""
-    allowed, retry_after = vote_allowed(participant.id)
+    from consult.fastpath import LIMIT_VERDICT
+
+    # Counted once: the fast path, when it handed this vote over, counted it already.
+    allowed, retry_after = request.environ.get(LIMIT_VERDICT) or vote_allowed(participant.id)
     if not allowed:
         g.retry_after = retry_after
         abort(429)
