@@ -39,6 +39,10 @@ class Config:
     SQLITE_STALLED_WRITER_MS = int(os.environ.get("SQLITE_STALLED_WRITER_MS", "1000"))
     #: Seconds each page of revealed results stays on the projector before the next one.
     SCREEN_PAGE_SECONDS = int(os.environ.get("SCREEN_PAGE_SECONDS", "15"))
+    #: Seconds the console's and the projector's live figures are reused before they are
+    #: counted again (once per process and event, whatever the number of viewers); a round
+    #: opened, closed or revealed shows at once. 0 counts them on every poll.
+    LIVE_CACHE_SECONDS = float(os.environ.get("LIVE_CACHE_SECONDS", "1"))
     #: SQLite durability: FULL keeps an acknowledged vote through a power cut.
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
 
@@ -62,6 +66,12 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a phone may keep a page open all day
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(8 * 1024 * 1024)))
+
+    #: A results workbook of at most this many answers is built in the request (about a
+    #: second); a larger one by a job with a progress page (consult/results/jobs.py).
+    EXPORT_IN_REQUEST_MAX_ROWS = int(os.environ.get("EXPORT_IN_REQUEST_MAX_ROWS", "5000"))
+    #: Minutes a prepared workbook is kept for its download, then deleted.
+    EXPORT_JOB_KEEP_MINUTES = int(os.environ.get("EXPORT_JOB_KEEP_MINUTES", "60"))
 
     #: Where limits are counted. Unset: a file in the instance folder that every process of
     #: this machine shares (consult/ratelimit.py), so ``make run``'s processes together allow

@@ -319,6 +319,22 @@ def paper_ballot_or_404(event, ballot_id: int):
     return _or_404(_of_event(PaperBallot, event, ballot_id))
 
 
+def export_job_or_404(event, token: str):
+    """Load the signed-in staff member's own export job of ``event``; 404 for anyone else's.
+
+    A job's file may name people (identifying columns): another staff member, an admin too,
+    gets 404 as for a job that is not there.
+    """
+    from consult.results.jobs import TOKEN, ExportJob
+
+    if not TOKEN.fullmatch(token or ""):
+        abort(404)
+    job = db.session.scalar(select(ExportJob).where(ExportJob.token == token))
+    if job is None or job.event_id != event.id or job.user_id != current_user.id:
+        abort(404)
+    return job
+
+
 def participant_or_404(event, participant_id: int):
     """Load a participant of ``event`` for a staff page; 404 for another event's."""
     from consult.participants.models import Participant

@@ -299,7 +299,7 @@ def test_the_console_while_another_request_reveals_a_round(client, make, world):
     from sqlalchemy import update
 
     from consult.agenda.models import Round
-    from consult.room.views import _shown_reveal
+    from consult.room.live_cache import shown_reveal
     from consult.timeutil import utcnow
 
     event, round_, _items, _p = world
@@ -307,4 +307,4 @@ def test_the_console_while_another_request_reveals_a_round(client, make, world):
     with db.engine.begin() as other:  # another process reveals the round and commits
         other.execute(update(Round).where(Round.id == round_.id).values(
             results_revealed=True, revealed_at=utcnow() + timedelta(seconds=1)))
-    assert _shown_reveal(event).id == round_.id
+    assert shown_reveal(event).id == round_.id

@@ -131,6 +131,8 @@ class Participant(db.Model):
         self.voided_at = utcnow()
         self.voided_by_id = user.id if user is not None else None
         self.void_reason = reason
+        # Every figure changes: the console and the projector show it at their next poll.
+        self.event.touch_state()
 
     def restore(self) -> None:
         """Count this participant's answers again; refused unless voided."""
@@ -141,6 +143,7 @@ class Participant(db.Model):
         self.voided_at = None
         self.voided_by_id = None
         self.void_reason = ""
+        self.event.touch_state()
 
     def __repr__(self) -> str:
         return f"<Participant {self.id} {self.public_code}>"

@@ -243,15 +243,23 @@ def event_items(event: Event, filters: queries.Filters) -> list[Item]:
     return list(db.session.scalars(stmt))
 
 
-def build_report(event: Event, filters: queries.Filters | None = None) -> Report:
-    """Compute every item's figures for ``event`` under ``filters``."""
+def build_report(event: Event, filters: queries.Filters | None = None, *,
+                 by_gender: bool = True) -> Report:
+    """Compute every item's figures for ``event`` under ``filters``.
+
+    ``by_gender=False``: leave out the split by gender (``ItemResult.by_gender`` stays empty),
+    a third of the counting, for surfaces that never show it.
+    """
     filters = filters or queries.Filters(event_id=event.id)
     items = event_items(event, filters)
     thresholds = Thresholds.of(event)
     min_cell = event.min_cell
-    groups = (None, "sector", "gender")
-    values = {by: queries.value_counts(filters, by) for by in groups}
-    options = {by: queries.option_counts(filters, by) for by in groups}
+    groups = (None, "sector", "gender") if by_gender else (None, "sector")
+    # Only the counts some item reads: a round of agreement items has no options to count.
+    uses_values = any(not i.uses_options for i in items)
+    uses_options = any(i.uses_options for i in items)
+    values = {by: queries.value_counts(filters, by) if uses_values else {} for by in groups}
+    options = {by: queries.option_counts(filters, by) if uses_options else {} for by in groups}
     answered = {by: queries.answer_counts(filters, by) for by in groups}
     has_ranking = any(i.kind == ItemKind.ranking for i in items)
     points = {by: queries.borda_points(filters, by) if has_ranking else {} for by in groups}
@@ -267,7 +275,7 @@ def build_report(event: Event, filters: queries.Filters | None = None) -> Report
         result = ItemResult(item=item, section=item.section, overall=overall, order=order)
         for sector in event.sectors:
             result.by_sector[sector.id] = cell(item, "sector", (item.id, sector.id))
-        for gender in GENDERS:
+        for gender in GENDERS if by_gender else ():
             result.by_gender[gender] = cell(item, "gender", (item.id, gender))
         if item.kind == ItemKind.agreement:
             result.consensus = consensus(
@@ -282,10 +290,14 @@ def build_report(event: Event, filters: queries.Filters | None = None) -> Report
 
 
 def live_results(event: Event, items: list[Item]) -> list[ItemResult]:
-    """The figures of ``items`` (a round on the console or projector), in the order given."""
+    """The figures of ``items`` (a round on the console or projector), in the order given.
+
+    Without the split by gender, which neither shows (``by_gender`` is empty).
+    """
     if not items:
         return []
-    report = build_report(event, queries.for_items(event.id, [i.id for i in items]))
+    report = build_report(event, queries.for_items(event.id, [i.id for i in items]),
+                          by_gender=False)
     return [r for r in (report.by_id(i.id) for i in items) if r is not None]
 
 

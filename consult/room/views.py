@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-from collections import defaultdict
+import time
 
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult.access import (
@@ -30,24 +34,24 @@ from consult.access import (
 )
 from consult.accounts.models import Role
 from consult.agenda import operations as agenda_ops
-from consult.agenda.models import Item, Round, RoundState
-from consult.agenda.queries import rounds_accepting_answers
+from consult.agenda.models import Round
 from consult.errors import ConsultError
 from consult.events.models import Event
 from consult.extensions import db
-from consult.i18n import tr_text
+from consult.i18n import current_lang, tr_text
 from consult.network import public_url
 from consult.participants.models import GENDER_LABELS, Gender
 from consult.qr import qr_svg
-from consult.results import queries
 from consult.results.figures import group_table
-from consult.results.report import BAR_LABELS, live_results, responded_rows
+from consult.results.report import BAR_LABELS
+from consult.room import live_cache as live
 from consult.room.forms import ExtendRoundForm, OpenRoundForm
+from consult.room.live_cache import Snapshot, shown_reveal
 from consult.timeutil import utcnow
 from consult.voting import operations as voting_ops
-from consult.voting.models import Response
 
 bp = Blueprint("room", __name__)
+bp.record_once(lambda state: live.init_app(state.app))
 
 STAFF = (Role.facilitator, Role.analyst)
 #: What one projector page holds without JavaScript, in estimated lines at 1920×1080
@@ -56,47 +60,55 @@ SCREEN_PAGE_LINES = 13
 SCREEN_PROMPT_CHARS_PER_LINE = 70
 
 
-def _round_items(round_ids) -> list[Item]:
-    """The items of these rounds, round by round in their order (ids and order are all
-    ``live_results`` needs from them)."""
-    round_ids = list(round_ids)
-    if not round_ids:
-        return []
-    return list(db.session.scalars(
-        select(Item).join(Round, Round.id == Item.round_id).where(Item.round_id.in_(round_ids))
-        .order_by(Round.position, Item.round_position)))
+def _live_context(event: Event, snapshot: Snapshot) -> dict:
+    """Turnout and tallies of the open rounds, for the console's live panel.
 
-
-def _live_context(event: Event) -> dict:
-    """Turnout and tallies of the open rounds, for the console's live panel."""
-    rounds = rounds_accepting_answers(event.id)
+    ``snapshot``: the figures (``live.console_snapshot``), shared by every viewer of this
+    process; what depends on the viewer (the buttons a role allows) is added here.
+    """
+    data = snapshot.data
     genders = [g.value for g in Gender]
-    joined = group_table(queries.joined_by_group(event.id), [s.id for s in event.sectors],
-                         genders)
-    # One report and one turnout query for all open rounds, whatever their number: this
-    # panel is polled every few seconds by every console.
-    figures = defaultdict(list)
-    for result in live_results(event, _round_items(r.id for r in rounds)):
-        figures[result.item.round_id].append(result)
-    responded = responded_rows(event.id)
-    panels = []
-    for round_ in rounds:
-        # The latest comments, the voided participants' left out as from every figure.
-        comments = db.session.scalars(
-            queries.Filters(event_id=event.id).narrow_people(
-                select(Response).where(Response.round_id == round_.id,
-                                       Response.comment.is_not(None)),
-                None, None, None, Response.participant_id)
-            .order_by(Response.updated_at.desc()).limit(50)
-        ).all()
-        panels.append({"round": round_,
-                       "responded": group_table(responded[round_.id],
-                                                [s.id for s in event.sectors], genders),
-                       "figures": figures[round_.id], "comments": comments})
-    return {"event": event, "joined": joined, "joined_total": queries.joined_count(event.id),
-            "genders": genders, "gender_labels": GENDER_LABELS, "panels": panels,
-            "bar_labels": BAR_LABELS,
+    sector_ids = [s.id for s in event.sectors]
+    panels = [{"round": round_,
+               "responded": group_table(data["responded_rows"].get(round_.id, []), sector_ids,
+                                        genders),
+               "figures": data["figures"][round_.id], "comments": data["comments"][round_.id]}
+              for round_ in data["rounds"]]
+    return {"event": event, "joined": group_table(data["joined_rows"], sector_ids, genders),
+            "joined_total": data["joined_total"], "genders": genders,
+            "gender_labels": GENDER_LABELS, "panels": panels, "bar_labels": BAR_LABELS,
             "can_run": can_in(event.id, Role.facilitator)}
+
+
+def _live_response(snapshot: Snapshot, shared, viewer: str, render=None):
+    """Answer a live poll: 304 when the viewer has this version already, else the HTML.
+
+    ``shared``: (html, digest) of the rendering every viewer of this variant gets; ``viewer``:
+    what else sets this viewer's HTML apart; ``render``: renders the viewer's own HTML when it
+    is not the shared one (a facilitator's, with form tokens).
+    """
+    html, digest = shared
+    etag = f"{snapshot.version}-{digest}-{current_lang()}-{viewer}"
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(render() if render is not None else html)
+    response.set_etag(etag)
+    # Every poll asks again (If-None-Match); only this browser may keep a copy.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Vary"] = "Cookie, Accept-Language"
+    return response
+
+
+def _form_tokens_key() -> str:
+    """What changes a facilitator's form tokens: the session's CSRF secret (and the time, when
+    tokens expire), so a panel kept after a 304 never holds a token that no longer works."""
+    generate_csrf()  # puts the secret in the session if it is not there yet
+    secret = str(session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""))
+    limit = current_app.config.get("WTF_CSRF_TIME_LIMIT")
+    if limit:
+        secret += f"-{int(time.time() // max(1, limit // 2))}"
+    return hashlib.blake2b(secret.encode(), digest_size=6).hexdigest()
 
 
 def _agenda_context(event: Event) -> dict:
@@ -106,7 +118,7 @@ def _agenda_context(event: Event) -> dict:
         .options(selectinload(Round.items))
     ).all()
     now = utcnow()
-    on_screen = _shown_reveal(event)
+    on_screen = shown_reveal(event)
     return {"event": event, "rounds": rounds, "open_form": OpenRoundForm(),
             "extend_form": ExtendRoundForm(),
             "on_screen_id": on_screen.id if on_screen is not None else None,
@@ -123,7 +135,11 @@ def console(event_id: int):
     return render_template(
         "room/event_console.html",
         join_url=public_url("participants.join_event", code=event.join_code),
-        screen_url=screen_url, **{**_live_context(event), **_agenda_context(event)},
+        # A page load counts afresh (after a comment is hidden, the page shows it hidden);
+        # the polls after it share what it counted.
+        screen_url=screen_url,
+        **{**_live_context(event, live.console_snapshot(event, fresh=True)),
+           **_agenda_context(event)},
     )
 
 
@@ -138,9 +154,22 @@ def console_agenda(event_id: int):
 @bp.get("/staff/events/<int:event_id>/console/live")
 @roles_required(*STAFF)
 def console_live(event_id: int):
-    """Return the live panel alone (the console's script swaps it in every few seconds)."""
+    """Return the live panel alone (the console's script swaps it in every few seconds).
+
+    The figures are computed at most once per interval for every viewer; 304 when nothing
+    this viewer sees has changed since its last poll.
+    """
     event = event_or_404(event_id)
-    return render_template("room/_console_live.html", **_live_context(event))
+    snapshot = live.console_snapshot(event)
+    context = _live_context(event, snapshot)
+    # The panel without a facilitator's buttons is the same for every viewer: rendered once
+    # per language, its digest tells whether anything shown has changed.
+    shared = snapshot.render(current_lang(), lambda: render_template(
+        "room/_console_live.html", **{**context, "can_run": False}))
+    if not context["can_run"]:
+        return _live_response(snapshot, shared, "view")
+    return _live_response(snapshot, shared, f"run-{current_user.id}-{_form_tokens_key()}",
+                          lambda: render_template("room/_console_live.html", **context))
 
 
 def _round_action(event_id: int, round_id: int, action, success: str):
@@ -228,6 +257,7 @@ def set_comment_visibility(event_id: int, response_id: int):
     hide = request.form.get("hidden") == "1"
     voting_ops.set_comment_hidden(response, current_user, hide)
     db.session.commit()
+    live.live_cache().discard(event.id)  # this process's consoles show it at their next poll
     flash(_("Comment hidden from published views.") if hide else _("Comment shown again."),
           "success")
     return redirect(url_for("room.console", event_id=event.id) + "#comments")
@@ -239,29 +269,6 @@ def _screen_allowed(event: Event) -> bool:
     if key and hmac.compare_digest(key.encode(), event.screen_token.encode()):
         return True
     return can_in(event.id, *STAFF)
-
-
-def _shown_reveal(event: Event) -> Round | None:
-    """The revealed round the projector shows: the room sees the current round.
-
-    A reveal shows when it is newer than the latest opening of any round: once the next round
-    opens, the earlier results leave the screen (also after that round closes, so they are
-    never taken for its results) until the facilitator reveals again.
-    """
-    revealed = db.session.scalars(
-        select(Round).where(Round.event_id == event.id, Round.results_revealed.is_(True),
-                            Round.state != RoundState.draft.value,
-                            Round.revealed_at.is_not(None))
-        .order_by(Round.revealed_at.desc()).limit(1)
-        # The row just read, not a copy loaded earlier in this request: another request may
-        # have revealed it meanwhile, and the old copy's revealed_at is None (a 500 before).
-        .execution_options(populate_existing=True)
-    ).first()
-    if revealed is None:
-        return None
-    latest_opening = db.session.scalar(
-        select(func.max(Round.opened_at)).where(Round.event_id == event.id))
-    return revealed if latest_opening is None or revealed.revealed_at >= latest_opening else None
 
 
 def _screen_pages(figures: list, lines: int = SCREEN_PAGE_LINES) -> list[list[int]]:
@@ -284,17 +291,16 @@ def _screen_pages(figures: list, lines: int = SCREEN_PAGE_LINES) -> list[list[in
     return pages
 
 
-def _screen_context(event: Event, page: int = 1) -> dict:
-    rounds = rounds_accepting_answers(event.id)
-    revealed = _shown_reveal(event)
-    figures = live_results(event, _round_items([revealed.id])) if revealed is not None else []
-    by_round = responded_rows(event.id)
-    responded = {r.id: sum(n for *_, n in by_round[r.id]) for r in rounds}
+def _screen_context(event: Event, snapshot: Snapshot, page: int = 1) -> dict:
+    """The open rounds, turnout and revealed results (``live.screen_snapshot``), one page."""
+    data = snapshot.data
+    rounds, figures = data["rounds"], data["figures"]
+    responded = {r.id: sum(n for *_, n in data["responded_rows"].get(r.id, [])) for r in rounds}
     pages = _screen_pages(figures) or [[]]
     page = min(max(page, 1), len(pages))
     return {"event": event, "open_rounds": rounds, "responded": responded,
-            "revealed": revealed, "figures": figures, "bar_labels": BAR_LABELS,
-            "joined_total": queries.joined_count(event.id),
+            "revealed": data["revealed"], "figures": figures, "bar_labels": BAR_LABELS,
+            "joined_total": data["joined_total"],
             "pages": pages, "page": page, "on_page": set(pages[page - 1]),
             "page_seconds": current_app.config["SCREEN_PAGE_SECONDS"]}
 
@@ -309,14 +315,22 @@ def screen(code: str):
     return render_template("room/event_screen.html", join_url=join_url, join_qr=qr_svg(join_url),
                            live_url=url_for("room.screen_live", code=event.join_code,
                                             k=request.args.get("k") or None),
-                           **_screen_context(event, request.args.get("page", 1, type=int)))
+                           **_screen_context(event, live.screen_snapshot(event),
+                                             request.args.get("page", 1, type=int)))
 
 
 @bp.get("/e/<code>/screen/live")
 def screen_live(code: str):
-    """Return the projector's live part alone (its script swaps it in every few seconds)."""
+    """Return the projector's live part alone (its script swaps it in every few seconds).
+
+    The same for every projector: computed at most once per interval and rendered once per
+    language and page; 304 when it has not changed since the projector's last poll.
+    """
     event = event_by_code_or_404(code)
     if not _screen_allowed(event):
         abort(403)
-    return render_template("room/_screen_live.html",
-                           **_screen_context(event, request.args.get("page", 1, type=int)))
+    snapshot = live.screen_snapshot(event)
+    context = _screen_context(event, snapshot, request.args.get("page", 1, type=int))
+    shared = snapshot.render((current_lang(), context["page"]), lambda: render_template(
+        "room/_screen_live.html", **context))
+    return _live_response(snapshot, shared, "screen")

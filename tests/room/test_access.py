@@ -37,6 +37,7 @@ CONSOLE = "/staff/events/{event}/console"
 SETTINGS = "/staff/events/{event}/settings"
 AGENDA = "/staff/events/{event}/agenda"
 PAPER = "/staff/events/{event}/paper"
+EXPORT_JOB = "/staff/events/{event}/exports/" + "N" * 32
 
 
 def everyone(outcome) -> dict:
@@ -152,6 +153,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("results.comments", "GET"): Route("/staff/events/{event}/comments", READ),
     ("results.export_xlsx", "GET"): Route("/staff/events/{event}/export.xlsx", READ),
     ("results.export_csv", "GET"): Route("/staff/events/{event}/export.csv", READ),
+    # A workbook prepared by a job: the readers get in, and this token names no job of theirs
+    # (404); tests/results/test_export_jobs.py shows the owner their job and others a 404.
+    ("results.export_progress", "GET"): Route(EXPORT_JOB, staff(404, 404, 404)),
+    ("results.export_status", "GET"): Route(EXPORT_JOB + "/progress.json", staff(404, 404, 404)),
+    ("results.download_export", "GET"): Route(EXPORT_JOB + "/download", staff(404, 404, 404)),
+    ("results.retry_export", "POST"): Route(EXPORT_JOB + "/retry", staff(404, 404, 404)),
     # Event settings: admins only.
     ("events.edit_settings", "GET"): Route(SETTINGS, staff(403, 403, 200)),
     ("events.edit_settings", "POST"): Route(SETTINGS, staff(403, 403, SETTINGS), data={
