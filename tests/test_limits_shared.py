@@ -15,8 +15,9 @@ from benchmarks.harness import _CSRF, CODE, Phone, Server, Staff, prepare, secto
 from consult.accounts.views import LOGIN_ACCOUNT_LIMIT
 from consult.ratelimit import WRONG_CODE_LIMIT
 from consult.voting.views import VOTE_LIMIT
+from tests.conftest import SQLITE_RUN_ONLY
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, SQLITE_RUN_ONLY]  # the server runs on SQLite in either run
 
 
 def _amount(limit: str) -> int:

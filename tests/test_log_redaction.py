@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from consult.logs import redact_atoms, redact_url
+from tests.conftest import SQLITE_RUN_ONLY
 
 TOKEN = "tok-SECRET-resume-0123456789abcdef"
 KEY = "KEY-SECRET-projector-9876"
@@ -60,6 +61,7 @@ def test_every_app_log_line_is_redacted(app, caplog):
 
 
 @pytest.mark.slow
+@SQLITE_RUN_ONLY  # the server runs on SQLite in either run
 def test_gunicorn_logs_no_token_or_key(tmp_path):
     """A real gunicorn with its access log on: request lines and Referers are redacted."""
     from benchmarks.harness import CODE, Phone, Server, prepare, run_in_app

@@ -17,7 +17,9 @@ from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: docs/screenshots/, or $SCREENSHOTS_DIR (CI's second run, so two runs never write one file).
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR")
+                   or Path(__file__).resolve().parents[2] / "docs" / "screenshots")
 #: Flags for a machine without network or display (see the env notes in the README).
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
