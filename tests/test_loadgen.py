@@ -66,21 +66,38 @@ def test_polls_are_staggered_and_keep_their_period():
     assert b"If-None-Match" not in generator.build("poll", 0, 0)
 
 
+def _run(plan: dict) -> dict:
+    """Run the generator on an event loop of its own thread, starting 0.2 s from now.
+
+    Its own thread: a browser test's Playwright (sync API) may have left an event loop
+    running in this one, and asyncio runs one loop per thread.
+    """
+    box: dict = {}
+
+    def work():
+        loop = asyncio.new_event_loop()
+        try:
+            plan["t0"] = loop.time() + 0.2  # asyncio's clock is time.monotonic()
+            box["result"] = loop.run_until_complete(Generator(plan).run())
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(60)
+    return box["result"]
+
+
 def test_requests_go_out_when_due_though_none_is_answered():
     """Open loop: a server that never answers does not hold back the requests due after."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(128)  # the kernel completes the connections; nothing ever answers
         port = listener.getsockname()[1]
-        loop = asyncio.new_event_loop()
-        try:
-            plan = _plan(3, [{"kind": "rate", "name": "h", "route": "healthz", "rate": 40,
-                              "start": 0, "end": 0.5}], port=port, stop=0.5)
-            plan["t0"] = loop.time() + 0.2  # asyncio's clock is time.monotonic()
-            plan["marks"] = [0.5]
-            result = loop.run_until_complete(Generator(plan).run())
-        finally:
-            loop.close()
+        plan = _plan(3, [{"kind": "rate", "name": "h", "route": "healthz", "rate": 40,
+                          "start": 0, "end": 0.5}], port=port, stop=0.5)
+        plan["marks"] = [0.5]
+        result = _run(plan)
     record = result["records"]["h"]
     assert len(record) == 20
     assert all(sent >= due for sent, due in zip(record.sent, record.due, strict=True))
@@ -112,14 +129,10 @@ def test_requests_over_the_cap_wait_their_turn_in_order():
         listener.bind(("127.0.0.1", 0))
         listener.listen(128)
         threading.Thread(target=_slow_server, args=(listener, 0.3), daemon=True).start()
-        loop = asyncio.new_event_loop()
-        try:
-            plan = _plan(3, [{"kind": "rate", "name": "h", "route": "healthz", "rate": 100,
-                              "start": 0, "end": 0.1}], port=listener.getsockname()[1], stop=0.1)
-            plan.update(t0=loop.time() + 0.2, cap=2, grace=5, marks=[0.1])
-            result = loop.run_until_complete(Generator(plan).run())
-        finally:
-            loop.close()
+        plan = _plan(3, [{"kind": "rate", "name": "h", "route": "healthz", "rate": 100,
+                          "start": 0, "end": 0.1}], port=listener.getsockname()[1], stop=0.1)
+        plan.update(cap=2, grace=5, marks=[0.1])
+        result = _run(plan)
     record = result["records"]["h"]
     assert list(record.status) == [200] * 10  # every one answered, none lost in the queue
     assert list(record.sent) == sorted(record.sent)  # sent in the order they were due
