@@ -435,8 +435,7 @@ class _Statements:
 
     def read_one(self, statement, values):
         """The first row, or None for none and for a database error (the view then answers)."""
-        rows = self._read(statement, values, one=True)
-        return rows
+        return self._read(statement, values, one=True)
 
     def read_all(self, statement, values):
         """Every row, or None for a database error."""
