@@ -1,7 +1,7 @@
-"""Fast paths for the two requests 10,000 phones send most: the status poll and the vote.
+"""Fast paths for the requests 10,000 phones send most: the status poll, the vote page, the vote.
 
 A WSGI layer in front of the Flask app. It answers the common case of each with the app's own
-rules and nothing else, and hands every other request — and every unusual case of these two —
+rules and nothing else, and hands every other request — and every unusual case of these —
 to the app unchanged, where the normal view answers it (and words any refusal):
 
 * ``GET /e/<code>/status.json`` with ``If-None-Match``: one indexed read of the event's row
@@ -14,10 +14,13 @@ to the app unchanged, where the normal view answers it (and words any refusal):
   to the same answers), the participant and item read on the driver's connection,
   ``parse_answer``, the vote limit (``ratelimit.vote_allowed``), the language rule, the view's
   "Saved at" message; the vote written by the group committer (consult/voting/committer.py)
-  and answered only once its transaction is durable. Any refusal — no profile, another event's item, a closed round,
-  an answer that does not fit, the limit — goes to the view, which answers it as always.
+  and answered only once its transaction is durable. Any refusal — no profile, another
+  event's item, a closed round, an answer that does not fit, the limit — goes to the view,
+  which answers it as always.
+* ``GET /e/<code>/rounds/<id>``: the vote page from its cached skeleton, filled without a
+  request context (consult/fastpage.py).
 
-``FAST_PATHS = False`` turns both off (every request then takes the normal view).
+``FAST_PATHS = False`` turns them all off (every request then takes the normal view).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from itsdangerous import BadSignature
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_cookie, parse_etags, quote_etag
 
+from consult.fastpage import PAGE_PATH, page_query, vote_page
 from consult.security import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
@@ -58,6 +62,7 @@ class FastPaths:
         self._lock = threading.Lock()
         self._signing: _Signing | None = None
         self._saved_at: dict[str, str] = {}
+        self._saved_label: dict[str, str] = {}
 
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD")
@@ -69,6 +74,14 @@ class FastPaths:
                 if headers is not None:
                     start_response("304 NOT MODIFIED", headers)
                     return [b""]
+        elif method == "GET" and "/rounds/" in path:
+            match = PAGE_PATH.fullmatch(path)
+            if match and self.app.config["FAST_PATHS"]:
+                page = vote_page(self, environ, match.group(1), int(match.group(2)))
+                if page is not None:
+                    status, headers, body = page
+                    start_response(status, headers)
+                    return [body]
         elif method == "POST" and path.endswith("/answer"):
             match = VOTE_PATH.fullmatch(path)
             if match and self.app.config["FAST_PATHS"]:
@@ -259,6 +272,25 @@ class FastPaths:
         return text
 
 
+    def saved_label(self, lang: str) -> str:
+        """The vote page's "Saved" status in ``lang`` (translated once per process)."""
+        text = self._saved_label.get(lang)
+        if text is None:
+            from flask_babel import force_locale
+
+            from consult.voting.page_cache import saved_label
+
+            with self.app.test_request_context(), force_locale(lang):
+                text = self._saved_label[lang] = saved_label()
+        return text
+
+    def session_protection(self) -> bool:
+        """Whether Flask-Login marks each session it checks (``_fresh``)."""
+        mode = self.app.config.get("SESSION_PROTECTION",
+                                   self.app.login_manager.session_protection)
+        return mode in ("basic", "strong")
+
+
 class _Signing:
     """Flask's session cookie and Flask-WTF's CSRF token, read as the app reads them.
 
@@ -294,6 +326,10 @@ class _Signing:
         elif max_age is not None and time.time() - known[1] > max_age:
             raise BadSignature("expired")
         return known[0]
+
+    def csrf_token(self, secret: str) -> str:
+        """The signed form token of a session's secret, as Flask-WTF's ``generate_csrf``."""
+        return self.csrf_serializer.dumps(secret)
 
     def session(self, cookie: str | None) -> dict | None:
         """The session a cookie holds (None for none, a bad signature or an old cookie)."""
@@ -411,6 +447,7 @@ class _Statements:
         from consult.participants.models import Participant
         from consult.participants.status import version_query
         from consult.rawsql import RawStatement, ThreadConnections
+        from consult.voting.queries import stored_answers_query
 
         url = db.engine.url
         if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
@@ -431,7 +468,9 @@ class _Statements:
         return cls(ThreadConnections(db.engine),
                    status=RawStatement(version_query(), dialect),
                    voter=RawStatement(voter, dialect), item=RawStatement(item, dialect),
-                   options=RawStatement(options, dialect))
+                   options=RawStatement(options, dialect),
+                   page=RawStatement(page_query(), dialect, typed=True),
+                   answers=RawStatement(stored_answers_query(), dialect))
 
     def read_one(self, statement, values):
         """The first row, or None for none and for a database error (the view then answers)."""
@@ -446,7 +485,9 @@ class _Statements:
             cursor = self.connections.get().cursor()
             try:
                 statement.run(cursor, values)
-                return cursor.fetchone() if one else cursor.fetchall()
+                if one:
+                    return statement.row(cursor.fetchone())
+                return [statement.row(row) for row in cursor.fetchall()]
             finally:
                 cursor.close()
         except Exception:  # the view will meet the same problem and answer it properly

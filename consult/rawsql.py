@@ -22,7 +22,7 @@ from sqlalchemy.engine import Dialect, Engine
 class RawStatement:
     """A SQLAlchemy statement compiled once for ``dialect``, run with plain values."""
 
-    def __init__(self, statement, dialect: Dialect):
+    def __init__(self, statement, dialect: Dialect, *, typed: bool = False):
         compiled = statement.compile(dialect=dialect)
         self.sql = compiled.string
         self._names = list(compiled.positiontup) if compiled.positional else None
@@ -34,6 +34,12 @@ class RawStatement:
         # The values written into the statement itself (an enum's value, a constant), converted.
         self._fixed = {name: self._process(name, bind.effective_value)
                        for name, bind in compiled.binds.items() if not bind.required}
+        # ``typed``: rows read as SQLAlchemy reads them (a date, an enum member), else as the
+        # driver gives them (SQLite: a date is text).
+        self._results = None
+        if typed:
+            self._results = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                             for column in statement.selected_columns]
 
     def _process(self, name: str, value):
         processor = self._processors.get(name)
@@ -52,6 +58,13 @@ class RawStatement:
         """Execute on a driver cursor; return the cursor."""
         cursor.execute(self.sql, self.params(values))
         return cursor
+
+    def row(self, row):
+        """A fetched row, its values converted when the statement is ``typed``."""
+        if row is None or self._results is None:
+            return row
+        return tuple(value if process is None or value is None else process(value)
+                     for process, value in zip(self._results, row, strict=True))
 
 
 class ThreadConnections:

@@ -23,7 +23,7 @@ def version_query():
 
     overdue = select(Round.id).where(
         Round.event_id == Event.id,
-        Round.overdue_at(bindparam("now", type_=Round.closes_at.type))).exists()
+        Round.overdue_at(bindparam("now", type_=Round.closes_at.type))).correlate(Event).exists()
     return select(Event.state_version, Event.default_locale, Event.status, overdue).where(
         Event.join_code == bindparam("code"))
 

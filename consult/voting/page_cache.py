@@ -103,14 +103,20 @@ class _RequestSlots:
     full_path = path
 
 
-def answer_values(shown: dict[int, dict], states: dict, saved: set[int]) -> dict[tuple, str]:
+def saved_label() -> str:
+    """What an answered item's status says, in the current language."""
+    return "✓ " + _("Saved")
+
+
+def answer_values(shown: dict[int, dict], states: dict, saved: set[int],
+                  saved_text: str | None = None) -> dict[tuple, str]:
     """The HTML of each answer slot of the page: what each item's fields show and its status.
 
     ``shown``: by item id, the values, ranks and comment its fields show; ``states``: by item
-    id, what a submit just did (an ``ItemState``); ``saved``: the ids of the items answered.
+    id, what a submit just did (an ``ItemState``); ``saved``: the ids of the items answered;
+    ``saved_text``: ``saved_label()``, when the caller has it already (the fast path).
     """
     values: dict[tuple, str] = {}
-    saved_text = None
     for item_id, v in shown.items():
         for value in v["values"]:
             values["checked", item_id, value] = " checked"
@@ -128,7 +134,7 @@ def answer_values(shown: dict[int, dict], states: dict, saved: set[int]) -> dict
             values["status", item_id] = f"{_('Not saved:')} {escape(state.error)}"
         elif (state is not None and state.saved) or item_id in saved:
             values["status-class", item_id] = " item-status-saved"
-            saved_text = saved_text or "✓ " + _("Saved")
+            saved_text = saved_text or saved_label()
             values["status", item_id] = saved_text
     return values
 
@@ -140,11 +146,17 @@ def writer(values: dict[tuple, str]) -> Callable[..., Markup]:
 
 def request_values() -> dict[tuple, str]:
     """The values of the slots that are this request's: form token, clock, return address."""
+    return slot_values(generate_csrf(),
+                       request.full_path if request.query_string else request.path)
+
+
+def slot_values(csrf_token: str, path: str) -> dict[tuple, str]:
+    """``request_values`` from plain values (the fast path has no request context)."""
     return {
-        ("csrf",): escape(generate_csrf()),
+        ("csrf",): escape(csrf_token),
         # As the ``server_now`` of the templates (consult/__init__.py) writes it.
         ("now",): escape(utcnow().isoformat(timespec="seconds") + "Z"),
-        ("next",): escape(request.full_path if request.query_string else request.path),
+        ("next",): escape(path),
     }
 
 
@@ -168,11 +180,19 @@ def page_key(event, round_, is_open: bool) -> tuple:
     before anyone closes it; the deadline says "at 14:00" or "on 3 May at 14:00" depending
     on today's date in the event's time zone.
     """
+    return key_of(round_.id, round_.version, event.id, event.state_version, event.updated_at,
+                  current_lang(), is_open, round_.closes_at, event.timezone, request.script_root)
+
+
+def key_of(round_id: int, round_version: int, event_id: int, state_version: int,
+           updated_at, lang: str, is_open: bool, closes_at, timezone: str,
+           script_root: str) -> tuple:
+    """``page_key`` from plain values (the fast path reads them in one statement)."""
     today = None
-    if is_open and round_.closes_at is not None:
-        today = utcnow().replace(tzinfo=UTC).astimezone(get_timezone(event.timezone)).date()
-    return (round_.id, round_.version, event.id, event.state_version, event.updated_at,
-            current_lang(), is_open, today, request.script_root)
+    if is_open and closes_at is not None:
+        today = utcnow().replace(tzinfo=UTC).astimezone(get_timezone(timezone)).date()
+    return (round_id, round_version, event_id, state_version, updated_at, lang, is_open, today,
+            script_root)
 
 
 class PageCache:
@@ -201,12 +221,14 @@ class PageCache:
         return len(self._entries)
 
 
-def page_cache() -> PageCache | None:
-    """This process's cache of vote pages (one per app); None when turned off."""
-    cache = current_app.extensions.get("vote_page_cache")
+def page_cache(app=None) -> PageCache | None:
+    """The cache of vote pages of ``app`` (the current one by default) in this process; None
+    when turned off."""
+    app = app or current_app
+    cache = app.extensions.get("vote_page_cache")
     if cache is None:
-        size = current_app.config.get("VOTE_PAGE_CACHE_SIZE", DEFAULT_SIZE)
+        size = app.config.get("VOTE_PAGE_CACHE_SIZE", DEFAULT_SIZE)
         if not size:
             return None
-        cache = current_app.extensions.setdefault("vote_page_cache", PageCache(size))
+        cache = app.extensions.setdefault("vote_page_cache", PageCache(size))
     return cache

@@ -52,22 +52,27 @@ class StoredAnswer:
 
 
 @cache
-def _stored_answers_query():
+def stored_answers_query():
+    """A participant's answers to the items of a round, a row per option picked (built once;
+    the vote page's fast path runs the same statement on the driver)."""
     return (select(Response.item_id, Response.value, Response.text_value, Response.comment,
                    ResponseChoice.option_id, ResponseChoice.rank)
+            .join(Item, Item.id == Response.item_id)
             .outerjoin(ResponseChoice, ResponseChoice.response_id == Response.id)
             .where(Response.participant_id == bindparam("participant_id"),
-                   Response.item_id.in_(bindparam("item_ids", expanding=True))))
+                   Item.round_id == bindparam("round_id")))
 
 
-def stored_answers(participant_id: int, item_ids) -> dict[int, StoredAnswer]:
-    """Return the participant's answers to these items as plain rows, by item id (one query,
-    no ORM objects: the cached vote page reads them on every load)."""
-    if not item_ids:
-        return {}
+def stored_answers(participant_id: int, round_id: int) -> dict[int, StoredAnswer]:
+    """Return the participant's answers to the round's items as plain rows, by item id (one
+    query, no ORM objects: the cached vote page reads them on every load)."""
+    return grouped_answers(db.session.execute(
+        stored_answers_query(), {"participant_id": participant_id, "round_id": round_id}))
+
+
+def grouped_answers(rows) -> dict[int, StoredAnswer]:
+    """The rows of ``stored_answers_query`` as one ``StoredAnswer`` per item, by item id."""
     answers: dict[int, StoredAnswer] = {}
-    rows = db.session.execute(_stored_answers_query(),
-                              {"participant_id": participant_id, "item_ids": list(item_ids)})
     for item_id, value, text_value, comment, option_id, rank in rows:
         answer = answers.get(item_id)
         if answer is None:

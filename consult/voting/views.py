@@ -100,7 +100,7 @@ def _option_codes(items) -> dict[int, dict[int, str]]:
     return {item.id: {o.id: o.code for o in item.options} for item in items}
 
 
-def _stored_shown(codes: dict[int, str], response) -> dict:
+def stored_shown(codes: dict[int, str], response) -> dict:
     """What an item's fields show of a stored answer (a ``Response`` or a ``StoredAnswer``)."""
     values, ranks = set(), {}
     if response is not None:
@@ -128,7 +128,7 @@ def _shown_values(items, answers, form: MultiDict | None) -> dict[int, dict]:
                 "comment": form.get(f"comment-{item.id}", ""),
             }
             continue
-        shown[item.id] = _stored_shown({o.id: o.code for o in item.options},
+        shown[item.id] = stored_shown({o.id: o.code for o in item.options},
                                        answers.get(item.id))
     return shown
 
@@ -169,8 +169,8 @@ def _filled_page(event, round_, participant, cache: PageCache):
         cache.put(key, skeleton)
     if skeleton is UNCUT:
         return None
-    answers = stored_answers(participant.id, skeleton.option_codes)
-    shown = {item_id: _stored_shown(codes, answers.get(item_id))
+    answers = stored_answers(participant.id, round_.id)
+    shown = {item_id: stored_shown(codes, answers.get(item_id))
              for item_id, codes in skeleton.option_codes.items()}
     return skeleton.fill(answer_values(shown, {}, set(answers)) | request_values())
 
