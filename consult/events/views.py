@@ -21,6 +21,7 @@ from consult.events.forms import DeleteForm, DuplicateForm, EventForm, SectorFor
 from consult.events.models import STATUS_LABELS, Event, EventStaff
 from consult.events.operations import THRESHOLD_FIELDS, change_status, update_thresholds
 from consult.extensions import db
+from consult.results.jobs import sweep_files
 
 bp = Blueprint("events", __name__, url_prefix="/staff/events")
 
@@ -270,6 +271,9 @@ def delete_event(event_id: int):
             status = error.status_code
         else:
             db.session.commit()
+            # Its prepared workbooks too, now, not at the next export's sweep: the rows that
+            # owned them went with the event.
+            sweep_files()
             flash(_("The event %(title)s and all its data were deleted.", title=title),
                   "success")
             return redirect(url_for("accounts.home"))

@@ -110,3 +110,26 @@ def test_only_admins_delete(client, make, role):
     assert client.get(url).status_code == 403
     assert client.post(url, data={"join_code": event.join_code}).status_code == 403
     assert db.session.get(Event, event.id) is not None
+
+
+def test_the_events_prepared_workbooks_go_with_it(app, client, doomed):
+    """Not at the next export's sweep: at once (the rows that owned the files are gone)."""
+    import os
+
+    from consult.results import jobs
+    from consult.timeutil import utcnow
+
+    event, keep, admin = doomed
+    now = utcnow()
+    os.makedirs(jobs.folder(), mode=0o700, exist_ok=True)
+    for owner, token in ((event, "D" * 32), (keep, "K" * 32)):
+        db.session.add(jobs.ExportJob(
+            token=token, event_id=owner.id, user_id=admin.id, lang="en", identifying=False,
+            filters={}, params_key=token, state=jobs.JobState.done, total_rows=1,
+            download_name="x.xlsx", created_at=now, updated_at=now, finished_at=now))
+        jobs.file_path(token).write_bytes(b"workbook")
+    db.session.commit()
+    response = client.post(f"/staff/events/{event.id}/delete",
+                           data={"join_code": event.join_code})
+    assert response.status_code == 302
+    assert not jobs.file_path("D" * 32).exists() and jobs.file_path("K" * 32).exists()
