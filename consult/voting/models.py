@@ -25,8 +25,10 @@ class Response(db.Model):
     __tablename__ = "responses"
     __table_args__ = (
         sa.UniqueConstraint("participant_id", "item_id"),
-        # Covering index for tallies: item first, then the grouping columns, then the value.
-        sa.Index("ix_responses_tally", "item_id", "sector_id", "gender", "source", "value"),
+        # Covering index for tallies: item first, then the grouping columns, then the value,
+        # then the participant (every tally leaves out the voided ones by participant id).
+        sa.Index("ix_responses_tally", "item_id", "sector_id", "gender", "source", "value",
+                 "participant_id"),
         # Live turnout of a round (who answered, by sector and gender) from the index alone.
         sa.Index("ix_responses_turnout", "round_id", "sector_id", "gender", "participant_id"),
         # The console's latest comments of a round, without reading the rows that have none.
