@@ -246,6 +246,11 @@ class Phone:
             "organisation": organisation})
         if status != 302 or "/wait" not in headers.get("Location", ""):
             raise RuntimeError(f"profile answered {status}")
+        # The browser follows to the waiting screen, whose answer completes its session cookie
+        # (Flask-Login's mark), as every page after it would.
+        status, _, _ = self.request("GET", headers["Location"])
+        if status != 200:
+            raise RuntimeError(f"the waiting screen answered {status}")
 
     def vote(self, item_id: int, value: int, comment: str = "") -> tuple[int, dict]:
         """Save one answer as the vote page's script does; return (status, JSON body)."""

@@ -680,7 +680,7 @@ def main() -> int:
     parser.add_argument("--backpressure", type=int, default=None,
                         help="granian: requests one worker takes at once (default: its own)")
     parser.add_argument("--ratelimit-storage", default=os.environ.get("RATELIMIT_STORAGE_URI"),
-                        help="default: make run's (a SQLite file in the instance folder)")
+                        help="default: make run's (a memory-mapped file in the instance folder)")
     parser.add_argument("--phases", default="room,routes", help="room, routes or both")
     parser.add_argument("--routes", nargs="+", default=ROUTES, choices=ROUTES,
                         help="the routes measured alone (the bare Flask baseline always is)")
@@ -708,7 +708,7 @@ def main() -> int:
             setattr(args, name, value)
     db = (args.database_url or "sqlite").split("@")[-1]
     print(f"database: {db}; {describe(args)}; rate limits: "
-          f"{args.ratelimit_storage or 'make run (SQLite file)'}; machine: {os.cpu_count()} "
+          f"{args.ratelimit_storage or 'make run (mmap file)'}; machine: {os.cpu_count()} "
           f"cores; {args.generators} generator processes", flush=True)
     results = []
     for n in args.phones:
