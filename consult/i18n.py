@@ -56,7 +56,7 @@ def choose_locale(config, chosen: str | None, person: str | None, event: str | N
                   accept_language: str | None) -> str:
     """The language rule: the switch cookie, the person's, the event's, then the browser's.
 
-    Plain values in, so the status poll's fast path (consult/fastpath.py) asks the same rule
+    Plain values in, so the status poll's fast path (consult/fastpath/) asks the same rule
     without a request context.
     """
     supported = config["LANGUAGES"]

@@ -1,4 +1,4 @@
-"""The vote page's fast path (consult/fastpage.py): the cached page, filled without Flask.
+"""The vote page's fast path (consult/fastpath/page.py): the cached page, filled without Flask.
 
 It must give the very bytes and headers the view gives, and hand every unusual request to the
 view. "Taken" is shown by breaking the view after the first load (which renders and caches the

@@ -1,4 +1,4 @@
-"""The fast paths (consult/fastpath.py) and group commit (consult/voting/committer.py).
+"""The fast paths (consult/fastpath/) and group commit (consult/voting/committer.py).
 
 Each fast path must answer exactly as the normal view would, and hand every unusual request to
 the view. "Taken" is shown by breaking the view (the fast path still answers) or by the group

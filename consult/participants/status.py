@@ -1,7 +1,7 @@
 """The status document's rules: the one row a poll reads, its ETag and its caching headers.
 
 Shared by the status view (consult/participants/views.py) and the poll's fast path
-(consult/fastpath.py), which answers "not modified" without Flask.
+(consult/fastpath/), which answers "not modified" without Flask.
 """
 
 from __future__ import annotations

@@ -192,7 +192,7 @@ def vote_page(code: str, round_id: int):
 
 def _count_vote(participant) -> None:
     """Refuse the vote (429, come back in ``Retry-After`` s) past the participant's limit."""
-    from consult.fastpath import LIMIT_VERDICT
+    from consult.fastpath.vote import LIMIT_VERDICT
 
     # Counted once: the fast path, when it handed this vote over, counted it already.
     allowed, retry_after = request.environ.get(LIMIT_VERDICT) or vote_allowed(participant.id)

@@ -75,7 +75,14 @@ def _page(fast, environ, code: str, round_id: int):
     from consult.events.models import EventStatus
     from consult.i18n import LOCALE_COOKIE, choose_locale
     from consult.timeutil import utcnow
-    from consult.voting.page_cache import UNCUT, answer_values, key_of, page_cache, slot_values
+    from consult.voting.page_cache import (
+        UNCUT,
+        answer_values,
+        key_of,
+        page_cache,
+        saved_label,
+        slot_values,
+    )
     from consult.voting.queries import grouped_answers
     from consult.voting.views import stored_shown
 
@@ -130,7 +137,7 @@ def _page(fast, environ, code: str, round_id: int):
     answers = grouped_answers(rows)
     shown = {item_id: stored_shown(codes, answers.get(item_id))
              for item_id, codes in skeleton.option_codes.items()}
-    values = answer_values(shown, {}, set(answers), fast.saved_label(lang))
+    values = answer_values(shown, {}, set(answers), fast.translated(lang, saved_label))
     values.update(slot_values(signing.csrf_token(form_token), environ.get("PATH_INFO", "")))
     body = skeleton.fill(values).encode()
     return "200 OK", [("Content-Type", "text/html; charset=utf-8"),
