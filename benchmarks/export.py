@@ -29,7 +29,6 @@ import io
 import json
 import multiprocessing
 import os
-import random
 import signal
 import statistics
 import subprocess
@@ -52,14 +51,12 @@ def make_app(url: str):
 
 def populate(url: str, target: int, instance: str) -> int:
     """Create the schema, the demo event and ``target`` responses; return the event id."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
-    from consult.agenda.models import Item, ItemKind
+    from benchmarks.harness import add_answers
+    from consult.agenda.models import Item
     from consult.demo import seed_demo
     from consult.extensions import db
-    from consult.participants.models import Participant, new_public_code, new_token
-    from consult.timeutil import utcnow
-    from consult.voting.models import Response
 
     app = make_app(url)
     with app.app_context():
@@ -68,37 +65,7 @@ def populate(url: str, target: int, instance: str) -> int:
         event = seed_demo(instance).event
         db.session.commit()
         items = db.session.scalars(select(Item).where(Item.event_id == event.id)).all()
-        people = -(-target // len(items))
-        rng = random.Random(42)
-        now = utcnow()
-        genders = ["woman", "man", "another", "undisclosed"]
-        sectors = [s.id for s in event.sectors]
-        rows = [{"event_id": event.id, "token": new_token(), "public_code": new_public_code(),
-                 "sector_id": rng.choice(sectors), "gender": rng.choice(genders),
-                 "organisation": "Ministry", "locale": "km", "source": "web", "display_name": "",
-                 "joined_at": now, "profile_completed_at": now} for _ in range(people)]
-        db.session.execute(insert(Participant), rows)
-        participants = db.session.execute(
-            select(Participant.id, Participant.sector_id, Participant.gender)).all()
-        responses, written = [], 0
-        for pid, sector_id, gender in participants:
-            for item in items:
-                if written >= target:
-                    break
-                agreement = item.kind == ItemKind.agreement
-                value = rng.choice([0, 1, 2, 3, 4, 4, 5, 5]) if agreement else rng.choice([1, 2, 3])
-                comment = "សូមបន្ថែមការបណ្តុះបណ្តាល" if rng.random() < 0.03 else None
-                responses.append({"participant_id": pid, "item_id": item.id,
-                                  "round_id": item.round_id, "sector_id": sector_id,
-                                  "gender": gender, "source": "web", "value": value,
-                                  "comment": comment, "revision": 1, "created_at": now,
-                                  "updated_at": now})
-                written += 1
-            if len(responses) >= 20000:
-                db.session.execute(insert(Response), responses)
-                responses = []
-        if responses:
-            db.session.execute(insert(Response), responses)
+        _, written = add_answers(event, items, target)
         db.session.commit()
         return event.id, written
 

@@ -300,3 +300,54 @@ def open_round(port: int, event_id: int, round_id: int, **fields) -> int:
 
 def cookie_header(phone: Phone) -> str:
     return "; ".join(f"{k}={v}" for k, v in phone.cookies.items())
+
+
+def add_answers(event, items, target: int, seed: int = 42) -> tuple[list, int]:
+    """Bulk-insert participants of ``event`` and ``target`` answers to ``items`` (in an app
+    context; the caller commits).
+
+    Each participant answers every item in turn: an agreement item 0–5, leaning to agree, any
+    other 1–3; 3 % with a Khmer comment. Return the participants as (id, sector id, gender)
+    rows and the number of answers written.
+    """
+    import random
+
+    from sqlalchemy import insert, select
+
+    from consult.agenda.models import ItemKind
+    from consult.extensions import db
+    from consult.participants.models import Participant, new_public_code, new_token
+    from consult.timeutil import utcnow
+    from consult.voting.models import Response
+
+    rng = random.Random(seed)
+    now = utcnow()
+    sectors = [s.id for s in event.sectors]
+    db.session.execute(insert(Participant), [
+        {"event_id": event.id, "token": new_token(), "public_code": new_public_code(),
+         "sector_id": rng.choice(sectors), "gender": rng.choice(GENDERS),
+         "organisation": "Ministry", "locale": "km", "source": "web", "display_name": "",
+         "joined_at": now, "profile_completed_at": now}
+        for _ in range(-(-target // len(items)))])
+    participants = db.session.execute(
+        select(Participant.id, Participant.sector_id, Participant.gender)
+        .where(Participant.event_id == event.id)).all()
+    rows, written = [], 0
+    for pid, sector_id, gender in participants:
+        for item in items:
+            if written >= target:
+                break
+            value = (rng.choice([0, 1, 2, 3, 4, 4, 5, 5]) if item.kind == ItemKind.agreement
+                     else rng.choice([1, 2, 3]))
+            comment = "សូមបន្ថែមការបណ្តុះបណ្តាល" if rng.random() < 0.03 else None
+            rows.append({"participant_id": pid, "item_id": item.id, "round_id": item.round_id,
+                         "sector_id": sector_id, "gender": gender, "source": "web",
+                         "value": value, "comment": comment, "revision": 1,
+                         "created_at": now, "updated_at": now})
+            written += 1
+        if len(rows) >= 20000:
+            db.session.execute(insert(Response), rows)
+            rows = []
+    if rows:
+        db.session.execute(insert(Response), rows)
+    return participants, written

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
 import sys
 import tempfile
@@ -46,16 +45,14 @@ def make_app(url: str, seconds: float | None = None):
 
 def populate(url: str, answers: int, instance: str) -> dict:
     """Create the schema, the demo event, a round of 16 items open and revealed, the answers."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
     from werkzeug.security import generate_password_hash
 
+    from benchmarks.harness import add_answers
     from consult.accounts.models import User
     from consult.agenda.models import Item, ItemKind, Round
     from consult.demo import seed_demo
     from consult.extensions import db
-    from consult.participants.models import Participant, new_public_code, new_token
-    from consult.timeutil import utcnow
-    from consult.voting.models import Response
 
     app = make_app(url)
     with app.app_context():
@@ -76,35 +73,7 @@ def populate(url: str, answers: int, instance: str) -> dict:
         round_.open()
         round_.reveal()
         db.session.commit()
-        rng = random.Random(42)
-        now = utcnow()
-        people = -(-answers // len(items))
-        sectors = [s.id for s in event.sectors]
-        genders = ["woman", "man", "another", "undisclosed"]
-        db.session.execute(insert(Participant), [
-            {"event_id": event.id, "token": new_token(), "public_code": new_public_code(),
-             "sector_id": rng.choice(sectors), "gender": rng.choice(genders),
-             "organisation": "Ministry", "locale": "km", "source": "web", "display_name": "",
-             "joined_at": now, "profile_completed_at": now} for _ in range(people)])
-        participants = db.session.execute(
-            select(Participant.id, Participant.sector_id, Participant.gender)
-            .where(Participant.event_id == event.id)).all()
-        rows, written = [], 0
-        for pid, sector_id, gender in participants:
-            for item in items:
-                if written >= answers:
-                    break
-                comment = "សូមបន្ថែមការបណ្តុះបណ្តាល" if rng.random() < 0.03 else None
-                rows.append({"participant_id": pid, "item_id": item.id, "round_id": round_.id,
-                             "sector_id": sector_id, "gender": gender, "source": "web",
-                             "value": rng.choice([0, 1, 2, 3, 4, 4, 5, 5]), "comment": comment,
-                             "revision": 1, "created_at": now, "updated_at": now})
-                written += 1
-            if len(rows) >= 20000:
-                db.session.execute(insert(Response), rows)
-                rows = []
-        if rows:
-            db.session.execute(insert(Response), rows)
+        participants, written = add_answers(event, items, answers)
         db.session.commit()
         return {"event_id": event.id, "code": event.join_code, "token": event.screen_token,
                 "round_id": round_.id, "item_id": items[0].id, "written": written,
