@@ -136,6 +136,9 @@ def measure(round_id: int, items: list[int], tokens: list[str], n: int) -> dict:
         poll = environ(f"/e/{CODE}/status.json",
                        headers={"Cookie": phones[0].cookie, "If-None-Match": etag})
         assert call(app, poll)[0].startswith("304")
+        stale = environ(f"/e/{CODE}/status.json",
+                        headers={"Cookie": phones[0].cookie, "If-None-Match": '"0-km"'})
+        assert call(app, stale)[0].startswith("200")
         page = [environ(f"/e/{CODE}/rounds/{round_id}", headers={"Cookie": p.cookie})
                 for p in phones]
         assert all(call(app, env)[0].startswith("200") for env in page)
@@ -155,6 +158,8 @@ def measure(round_id: int, items: list[int], tokens: list[str], n: int) -> dict:
 
         figures.setdefault("status poll answered 304", {})[mode] = cpu(
             lambda i, poll=poll, app=app: call(app, poll), n)
+        figures.setdefault("status poll answered 200 (a round just opened)", {})[mode] = cpu(
+            lambda i, stale=stale, app=app: call(app, stale), n)
         figures.setdefault("vote page (cached skeleton)", {})[mode] = cpu(load, n)
         figures.setdefault("vote", {})[mode] = cpu(vote, min(n, PHONES * 200))
     return figures

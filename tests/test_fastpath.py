@@ -91,6 +91,45 @@ def test_a_changed_document_is_the_views_to_send(client, make):
     assert changed.status_code == 200 and [r["id"] for r in changed.json["rounds"]] == [round_.id]
 
 
+@pytest.mark.parametrize("lang", ["km", "en"])
+def test_the_document_the_view_wrote_is_sent_again_for_its_etag(app, make, other_app, lang):
+    """When a round opens every phone's next poll wants the new document: the view writes it
+    once, and every other phone gets those bytes and headers, as the view would send them."""
+    event, round_, _ = workshop(make, open_round=False)
+    first, second = app.test_client(), app.test_client()
+    for client in (first, second):
+        client.set_cookie("consult_lang", lang)
+    old = _poll(first, event).headers["ETag"]
+    round_ = db.session.merge(round_)
+    round_.open()
+    db.session.commit()
+    written = _poll(first, event, old)  # the view
+    app.view_functions["participants.status"] = _broken_view
+    kept = _poll(second, event, old)
+    assert kept.status_code == 200 and kept.data == written.data
+    assert [r["id"] for r in kept.json["rounds"]] == [round_.id]
+    assert kept.headers["ETag"] != old and f"-{lang}" in kept.headers["ETag"]
+    slow = other_app(FAST_PATHS=False).test_client()
+    slow.set_cookie("consult_lang", lang)
+    slow = _poll(slow, event, old)
+    assert list(kept.headers.items()) == list(slow.headers.items())
+    assert kept.data == slow.data
+    assert _poll(second, event).data == written.data  # a first poll, no ETag yet
+
+
+def test_a_kept_document_is_never_sent_for_a_newer_state(app, client, make):
+    event, round_, _ = workshop(make, open_round=False)
+    etag = _poll(client, event).headers["ETag"]
+    round_ = db.session.merge(round_)
+    round_.open()
+    db.session.commit()
+    assert len(_poll(client, event, etag).json["rounds"]) == 1  # kept
+    round_.close()
+    db.session.commit()
+    app.view_functions["participants.status"] = lambda code: ("the view", 200)
+    assert _poll(client, event, etag).data == b"the view"
+
+
 def test_a_round_past_its_deadline_is_closed_by_the_view(client, make):
     event, round_, _ = workshop(make, open_round=False)
     round_ = db.session.merge(round_)

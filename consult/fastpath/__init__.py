@@ -4,11 +4,9 @@ A WSGI layer in front of the Flask app. It answers the common case of each with 
 rules and nothing else, and hands every other request — and every unusual case of these —
 to the app unchanged, where the normal view answers it (and words any refusal):
 
-* ``GET /e/<code>/status.json`` with ``If-None-Match``: one indexed read of the event's row
-  (``participants.status.version_query``), the language rule (``i18n.choose_locale``) and the
-  ETag rule (``status_etag``), then ``304 Not Modified`` — no request context, no session, no
-  ORM. A poll whose document changed, an unknown or draft event, a round past its deadline (the
-  view closes it) or a browser with a staff sign-in cookie go to the view.
+* ``GET /e/<code>/status.json``: one indexed read of the event's row, the language rule and
+  the ETag rule, then ``304 Not Modified``, or the document the view wrote for that ETag
+  (``status.py``).
 * ``POST /e/<code>/items/<id>/answer`` (the vote page's script): checked with the app's own
   rules and stored by the group committer, answered once durable (``vote.py``).
 * ``GET /e/<code>/rounds/<id>``: the vote page from its cached skeleton, filled without a
@@ -19,21 +17,15 @@ to the app unchanged, where the normal view answers it (and words any refusal):
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 
-from flask_login.config import COOKIE_NAME
-from werkzeug.http import parse_cookie, parse_etags, quote_etag
-
 from consult.fastpath.page import PAGE_PATH, vote_page
 from consult.fastpath.reads import Signing, Statements
+from consult.fastpath.status import STATUS_PATH, poll
 from consult.fastpath.vote import LIMIT_VERDICT, VOTE_PATH, vote
-from consult.security import SECURITY_HEADERS
 
 __all__ = ["LIMIT_VERDICT", "FastPaths"]
-
-STATUS_PATH = re.compile(r"/e/([A-Za-z0-9]{1,12})/status\.json")
 
 
 class FastPaths:
@@ -46,6 +38,8 @@ class FastPaths:
         self._lock = threading.Lock()
         self._signing: Signing | None = None
         self._translated: dict[tuple, str] = {}
+        #: The status documents the view wrote, by join code, ETag and script root.
+        self.documents: dict[tuple, tuple[str, list, bytes]] = {}
 
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD")
@@ -53,10 +47,7 @@ class FastPaths:
         if method == "GET" and path.endswith("/status.json"):
             match = STATUS_PATH.fullmatch(path)
             if match and self.app.config["FAST_PATHS"]:
-                headers = self._not_modified(environ, match.group(1))
-                if headers is not None:
-                    start_response("304 NOT MODIFIED", headers)
-                    return [b""]
+                return poll(self, environ, start_response, match.group(1))
         elif method == "GET" and "/rounds/" in path:
             match = PAGE_PATH.fullmatch(path)
             if match and self.app.config["FAST_PATHS"]:
@@ -90,38 +81,6 @@ class FastPaths:
                         self._ready = Statements.build()
                 ready = self._ready
         return ready or None
-
-    # --- the status poll ---------------------------------------------------------------------
-
-    def _not_modified(self, environ, code: str) -> list[tuple[str, str]] | None:
-        """The headers of a 304 for this poll, or None when the view must answer it."""
-        from consult.events.models import EventStatus
-        from consult.i18n import LOCALE_COOKIE, choose_locale
-        from consult.participants.status import STATUS_HEADERS, status_etag
-        from consult.timeutil import utcnow
-
-        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-        if not if_none_match:
-            return None
-        cookies = environ.get("HTTP_COOKIE", "")
-        config = self.app.config
-        if config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies:
-            return None  # a staff sign-in the view would load: the staff member's language
-        ready = self.statements()
-        if ready is None:
-            return None
-        row = ready.read_one(ready.status, {"code": code.upper(), "now": utcnow()})
-        if row is None:
-            return None
-        version, event_locale, status, overdue = row
-        if status == EventStatus.draft.value or overdue:
-            return None
-        chosen = parse_cookie(cookies).get(LOCALE_COOKIE) if LOCALE_COOKIE in cookies else None
-        etag = status_etag(version, choose_locale(config, chosen, None, event_locale,
-                                                  environ.get("HTTP_ACCEPT_LANGUAGE")))
-        if not parse_etags(if_none_match).contains(etag):
-            return None
-        return [("ETag", quote_etag(etag)), *STATUS_HEADERS, *SECURITY_HEADERS]
 
     def signing(self) -> Signing:
         """The app's cookie and CSRF signatures (built once)."""
