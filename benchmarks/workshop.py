@@ -390,6 +390,22 @@ def memory(server: Server) -> list[tuple[int, str, int]]:
 # --- One size ----------------------------------------------------------------------------
 
 
+def settled_etag(phone: Phone, patience: float = 300) -> str:
+    """The status document's ETag, once the server answers again (after a room it could not
+    carry, it is still working through what it took)."""
+    give_up = time.monotonic() + patience
+    while True:
+        try:
+            etag = phone.request("GET", f"/e/{CODE}/status.json")[1]["ETag"]
+            phone.close()
+            return etag
+        except OSError:
+            phone.close()
+            if time.monotonic() > give_up:
+                raise
+            time.sleep(5)
+
+
 def run_one(n: int, args) -> dict:
     out: dict = {"phones": n, "server": describe(args), "load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="consult-bench-") as tmp:
@@ -420,8 +436,7 @@ def run_one(n: int, args) -> dict:
                     # The round is open (for the vote and its page); the ETag moved with it.
                     if "room" not in args.phases:
                         room.staff.round_action(event_id, round_id, "open", minutes=30)
-                    room.etag = phones[0].request("GET", f"/e/{CODE}/status.json")[1]["ETag"]
-                    phones[0].close()
+                    room.etag = settled_etag(phones[0])
                     out["routes"] = route_phases(room, args.routes)
                 out["memory"] = memory(server)
             finally:
@@ -715,8 +730,8 @@ def main() -> int:
         r = run_one(n, args)
         results.append(r)
         print(report(r, args) + "\n", flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+        if args.json:  # after each size: a later one that fails keeps the earlier figures
+            Path(args.json).write_text(json.dumps(results, indent=1, default=str))
     return 0 if all(integrity_ok(r) for r in results) else 1
 
 
