@@ -553,7 +553,7 @@ def _route_rows(routes: dict) -> list[str]:
         c, h = routes[route]["ceiling"], routes[route]["half"]
         ratio = f"{c['rate'] / hello['ceiling']['rate']:.0%}" if hello else "—"
         cpu_ratio = "—"
-        if hello:
+        if hello and h["cpu"]["server_ms_per_request"]:  # 0: nothing answered
             hello_cpu = hello["half"]["cpu"]["server_ms_per_request"]
             cpu_ratio = f"{hello_cpu / h['cpu']['server_ms_per_request']:.0%}"
         gens = " / ".join(f"{g:.2f}" for g in c["cpu"]["generator_cores"])
@@ -648,7 +648,7 @@ def targets(r: dict, args) -> list[str]:
     if "hello" in routes:
         hello = routes["hello"]
         for route, least in (("status304", RATIO_STATUS), ("vote", RATIO_VOTE)):
-            if route in routes:
+            if route in routes and routes[route]["half"]["cpu"]["server_ms_per_request"]:
                 ratio = routes[route]["ceiling"]["rate"] / hello["ceiling"]["rate"]
                 cpu = (hello["half"]["cpu"]["server_ms_per_request"]
                        / routes[route]["half"]["cpu"]["server_ms_per_request"])
