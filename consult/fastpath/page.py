@@ -21,6 +21,7 @@ import logging
 import re
 from functools import cache
 
+from flask_login.config import COOKIE_NAME
 from werkzeug.http import parse_cookie
 
 from consult.security import SECURITY_HEADERS
@@ -92,7 +93,7 @@ def _page(fast, environ, code: str, round_id: int):
     if environ.get("QUERY_STRING") or not script_root.isascii():
         return None
     cookies = environ.get("HTTP_COOKIE", "")
-    if config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies:
+    if config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies:
         return None  # a staff sign-in: their header, their language
     cache_ = page_cache(app)
     ready = fast.statements()
