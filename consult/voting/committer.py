@@ -124,8 +124,9 @@ class GroupCommitter:
                     statements.reset()
         except Exception:
             log.exception("the vote writer stopped; the next vote starts another")
-        finally:
-            with self._cond:  # however the writer ended, the next vote starts another
+            # Here only: a writer that went idle cleared its mark itself (``_serve``), and a
+            # new writer may already have taken the mark and queued votes it must not lose.
+            with self._cond:  # the next vote starts another
                 if self._pid == os.getpid():
                     self._pid = None
                 while self._queue:
