@@ -39,30 +39,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.harness import bench_app
+
 ANALYST_PASSWORD = "bench-password-1"
 
 
 def make_app(url: str):
-    from consult import create_app
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
-                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    return bench_app(url)
 
 
 def populate(url: str, target: int, instance: str) -> int:
     """Create the schema, the demo event and ``target`` responses; return the event id."""
     from sqlalchemy import select
 
-    from benchmarks.harness import add_answers
+    from benchmarks.harness import add_answers, fresh_demo
     from consult.agenda.models import Item
-    from consult.demo import seed_demo
     from consult.extensions import db
 
     app = make_app(url)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        event = seed_demo(instance).event
+        event = fresh_demo(app, instance)
         db.session.commit()
         items = db.session.scalars(select(Item).where(Item.event_id == event.id)).all()
         _, written = add_answers(event, items, target)

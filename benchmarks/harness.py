@@ -302,6 +302,25 @@ def cookie_header(phone: Phone) -> str:
     return "; ".join(f"{k}={v}" for k, v in phone.cookies.items())
 
 
+def bench_app(url: str, **config):
+    """The app in this process on ``url``, as the one-process benchmarks use it: no CSRF, no
+    rate limits (``config`` adds to or overrides that)."""
+    from consult import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
+                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, **config})
+
+
+def fresh_demo(app, instance: str):
+    """Create the schema afresh and seed the demo workshop (in an app context); its event."""
+    from consult.demo import seed_demo
+    from consult.extensions import db
+
+    db.drop_all()
+    db.create_all()
+    return seed_demo(instance).event
+
+
 def add_answers(event, items, target: int, seed: int = 42) -> tuple[list, int]:
     """Bulk-insert participants of ``event`` and ``target`` answers to ``items`` (in an app
     context; the caller commits).

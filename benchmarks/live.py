@@ -29,18 +29,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.harness import bench_app
+
 PASSWORD = "bench-password-1"
 ITEMS = 16
 
 
 def make_app(url: str, seconds: float | None = None):
-    from consult import create_app
-
-    config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
-              "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
-    if seconds is not None:
-        config["LIVE_CACHE_SECONDS"] = seconds
-    return create_app(config)
+    return bench_app(url, **({} if seconds is None else {"LIVE_CACHE_SECONDS": seconds}))
 
 
 def populate(url: str, answers: int, instance: str) -> dict:
@@ -48,17 +44,14 @@ def populate(url: str, answers: int, instance: str) -> dict:
     from sqlalchemy import select
     from werkzeug.security import generate_password_hash
 
-    from benchmarks.harness import add_answers
+    from benchmarks.harness import add_answers, fresh_demo
     from consult.accounts.models import User
     from consult.agenda.models import Item, ItemKind, Round
-    from consult.demo import seed_demo
     from consult.extensions import db
 
     app = make_app(url)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        event = seed_demo(instance).event
+        event = fresh_demo(app, instance)
         for user in db.session.scalars(select(User)):
             user.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
         items = db.session.scalars(select(Item).where(

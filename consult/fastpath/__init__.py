@@ -20,10 +20,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from flask_login.config import COOKIE_NAME
+
 from consult.fastpath.page import PAGE_PATH, vote_page
 from consult.fastpath.reads import Signing, Statements
-from consult.fastpath.status import STATUS_PATH, poll
+from consult.fastpath.status import DOCUMENTS_KEPT, STATUS_PATH, poll
 from consult.fastpath.vote import LIMIT_VERDICT, VOTE_PATH, vote
+from consult.voting.page_cache import PageCache
 
 __all__ = ["LIMIT_VERDICT", "FastPaths"]
 
@@ -39,33 +42,28 @@ class FastPaths:
         self._signing: Signing | None = None
         self._translated: dict[tuple, str] = {}
         #: The status documents the view wrote, by join code, ETag and script root.
-        self.documents: dict[tuple, tuple[str, list, bytes]] = {}
+        self.documents = PageCache(DOCUMENTS_KEPT)
 
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD")
         path = environ.get("PATH_INFO", "")
+        if not self.app.config["FAST_PATHS"]:
+            return self.wsgi_app(environ, start_response)
+        answer = None
         if method == "GET" and path.endswith("/status.json"):
-            match = STATUS_PATH.fullmatch(path)
-            if match and self.app.config["FAST_PATHS"]:
+            if match := STATUS_PATH.fullmatch(path):
                 return poll(self, environ, start_response, match.group(1))
-        elif method == "GET" and "/rounds/" in path:
-            match = PAGE_PATH.fullmatch(path)
-            if match and self.app.config["FAST_PATHS"]:
-                page = vote_page(self, environ, match.group(1), int(match.group(2)))
-                if page is not None:
-                    status, headers, body = page
-                    start_response(status, headers)
-                    return [body]
-        elif method == "POST" and path.endswith("/answer"):
-            match = VOTE_PATH.fullmatch(path)
-            if match and self.app.config["FAST_PATHS"]:
-                response = vote(self, environ, match.group(1), int(match.group(2)))
-                if isinstance(response, tuple):  # the common case: a stored vote's JSON
-                    status, headers, body = response
-                    start_response(status, headers)
-                    return [body]
-                if response is not None:
-                    return response(environ, start_response)
+        elif method == "GET" and "/rounds/" in path and (match := PAGE_PATH.fullmatch(path)):
+            answer = vote_page(self, environ, match.group(1), int(match.group(2)))
+        elif method == "POST" and path.endswith("/answer") and (
+                match := VOTE_PATH.fullmatch(path)):
+            answer = vote(self, environ, match.group(1), int(match.group(2)))
+        if isinstance(answer, tuple):  # the common case: (status, headers, body)
+            status, headers, body = answer
+            start_response(status, headers)
+            return [body]
+        if answer is not None:  # a response of the app's own (the vote's 503)
+            return answer(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
     # --- shared set-up -----------------------------------------------------------------------
@@ -99,6 +97,12 @@ class FastPaths:
             with self.app.test_request_context(), force_locale(lang):
                 text = self._translated[key] = words()
         return text
+
+    def staff_cookie(self, environ) -> bool:
+        """Whether the browser holds a staff sign-in cookie (the view would load the staff
+        member: their header, their language)."""
+        return (self.app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+                in environ.get("HTTP_COOKIE", ""))
 
     def session_protection(self) -> bool:
         """Whether Flask-Login marks each session it checks (``_fresh``)."""

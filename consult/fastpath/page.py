@@ -21,7 +21,6 @@ import logging
 import re
 from functools import cache
 
-from flask_login.config import COOKIE_NAME
 from werkzeug.http import parse_cookie
 
 from consult.security import SECURITY_HEADERS
@@ -76,30 +75,21 @@ def _page(fast, environ, code: str, round_id: int):
     from consult.events.models import EventStatus
     from consult.i18n import LOCALE_COOKIE, choose_locale
     from consult.timeutil import utcnow
-    from consult.voting.page_cache import (
-        UNCUT,
-        answer_values,
-        key_of,
-        page_cache,
-        saved_label,
-        slot_values,
-    )
+    from consult.voting.page_cache import UNCUT, key_of, page_cache, saved_label, slot_values
     from consult.voting.queries import grouped_answers
-    from consult.voting.views import stored_shown
 
     app = fast.app
     config = app.config
     script_root = environ.get("SCRIPT_NAME", "")
     if environ.get("QUERY_STRING") or not script_root.isascii():
         return None
-    cookies = environ.get("HTTP_COOKIE", "")
-    if config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies:
-        return None  # a staff sign-in: their header, their language
+    if fast.staff_cookie(environ):
+        return None
     cache_ = page_cache(app)
     ready = fast.statements()
     if cache_ is None or ready is None:
         return None
-    cookies = parse_cookie(cookies)
+    cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
     signing = fast.signing()
     session = signing.session(cookies.get(config["SESSION_COOKIE_NAME"]))
     if not session:
@@ -135,12 +125,10 @@ def _page(fast, environ, code: str, round_id: int):
                                           "round_id": round_id})
     if rows is None:
         return None
-    answers = grouped_answers(rows)
-    shown = {item_id: stored_shown(codes, answers.get(item_id))
-             for item_id, codes in skeleton.option_codes.items()}
-    values = answer_values(shown, {}, set(answers), fast.translated(lang, saved_label))
-    values.update(slot_values(signing.csrf_token(form_token), environ.get("PATH_INFO", "")))
-    body = skeleton.fill(values).encode()
+    body = skeleton.filled(
+        grouped_answers(rows),
+        slot_values(signing.csrf_token(form_token), environ.get("PATH_INFO", "")),
+        fast.translated(lang, saved_label)).encode()
     return "200 OK", [("Content-Type", "text/html; charset=utf-8"),
                       ("Content-Length", str(len(body))), *SECURITY_HEADERS,
                       ("Vary", "Cookie")], body

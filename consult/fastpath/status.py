@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import re
 
-from flask_login.config import COOKIE_NAME
 from werkzeug.http import parse_cookie, parse_etags, quote_etag
 
 from consult.security import SECURITY_HEADERS
 
 STATUS_PATH = re.compile(r"/e/([A-Za-z0-9]{1,12})/status\.json")
 #: Documents kept per process: two languages × a few versions × the events of the day.
-KEPT = 256
+DOCUMENTS_KEPT = 256
 
 
 def poll(fast, environ, start_response, code: str):
@@ -56,10 +55,9 @@ def _etag(fast, environ, code: str) -> str | None:
     from consult.participants.status import status_etag
     from consult.timeutil import utcnow
 
+    if fast.staff_cookie(environ):
+        return None
     cookies = environ.get("HTTP_COOKIE", "")
-    config = fast.app.config
-    if config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies:
-        return None  # a staff sign-in the view would load: the staff member's language
     ready = fast.statements()
     if ready is None:
         return None
@@ -70,7 +68,7 @@ def _etag(fast, environ, code: str) -> str | None:
     if status == EventStatus.draft.value or overdue:
         return None
     chosen = parse_cookie(cookies).get(LOCALE_COOKIE) if LOCALE_COOKIE in cookies else None
-    return status_etag(version, choose_locale(config, chosen, None, event_locale,
+    return status_etag(version, choose_locale(fast.app.config, chosen, None, event_locale,
                                               environ.get("HTTP_ACCEPT_LANGUAGE")))
 
 
@@ -91,7 +89,5 @@ def _keep(fast, environ, start_response, key: tuple, etag: str):
     headers = answer.get("headers", [])
     if (answer.get("status", "").startswith("200 ") and (("ETag", etag) in headers)
             and not any(name.lower() == "set-cookie" for name, _ in headers)):
-        if len(fast.documents) >= KEPT:
-            fast.documents.clear()
-        fast.documents[key] = (answer["status"], tuple(headers), body)
+        fast.documents.put(key, (answer["status"], tuple(headers), body))
     return [body]

@@ -338,8 +338,10 @@ def _write(job: ExportJob, part: Path, beat: Heartbeat) -> tuple[str, int]:
     event = db.session.get(Event, job.event_id)
     if event is None:
         raise JobCancelled
-    os.makedirs(folder(), mode=0o700, exist_ok=True)
-    descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    from consult.database import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
+
+    os.makedirs(folder(), mode=PRIVATE_DIR_MODE, exist_ok=True)
+    descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
     with os.fdopen(descriptor, "wb") as out:
         checksum = write_workbook(event, job.filters_of(), job.lang, out, progress=beat.add,
                                   identifying=job.identifying)

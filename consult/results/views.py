@@ -217,13 +217,12 @@ def export_progress(event_id: int, token: str):
     event, job = _export_job(event_id, token)
     jobs.sweep_files()
     state = job.shown_state()
-    args = {name: job.filters.get(f"{name}_id", job.filters.get(name))
-            for name in ("round", "section", "sector", "gender", "source")}
-    form = _filter_form(event, MultiDict({k: v for k, v in args.items() if v is not None}))
+    filter_args = _filter_args(job.filters_of())
+    form = _filter_form(event, MultiDict(filter_args))
     response = make_response(render_template(
         "results/export_progress.html", event=event, job=job, texts=_job_texts(job, state),
         state=state, states=jobs.JobState, filters_in_force=form.in_force(),
-        retry_form=ConfirmForm(), filter_args=_filter_args(job.filters_of()),
+        retry_form=ConfirmForm(), filter_args=filter_args,
         poll_ms=EXPORT_POLL_MS, lang_label=EXPORT_LANG_LABELS[job.lang],
         keep_minutes=jobs.setting("EXPORT_JOB_KEEP_MINUTES")))
     response.headers["Cache-Control"] = "no-store"

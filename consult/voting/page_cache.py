@@ -79,6 +79,14 @@ class Skeleton:
             return None
         return cls(tuple(parts), tuple(keys), option_codes)
 
+    def filled(self, answers: dict, slots: dict[tuple, str],
+               saved_text: str | None = None) -> str:
+        """The page of a participant with these stored answers (by item id), the request's
+        ``slots`` (``request_values``) in place."""
+        shown = {item_id: stored_shown(codes, answers.get(item_id))
+                 for item_id, codes in self.option_codes.items()}
+        return self.fill(answer_values(shown, {}, set(answers), saved_text) | slots)
+
     def fill(self, values: dict) -> str:
         """Return the page with each slot's value (empty for a key ``values`` lacks)."""
         out = [""] * (2 * len(self.keys) + 1)
@@ -101,6 +109,22 @@ class _RequestSlots:
         return self._slot("next")
 
     full_path = path
+
+
+def stored_shown(codes: dict[int, str], response) -> dict:
+    """What an item's fields show of a stored answer (a ``Response`` or a ``StoredAnswer``)."""
+    values, ranks = set(), {}
+    if response is not None:
+        if response.value is not None:
+            values.add(str(response.value))
+        if response.text_value:
+            values.add(response.text_value)
+        for choice in response.choices:
+            values.add(codes.get(choice.option_id, ""))
+            if choice.rank:
+                ranks[codes.get(choice.option_id, "")] = str(choice.rank)
+    return {"values": values, "ranks": ranks,
+            "comment": (response.comment or "") if response else ""}
 
 
 def saved_label() -> str:
@@ -196,21 +220,22 @@ def key_of(round_id: int, round_version: int, event_id: int, state_version: int,
 
 
 class PageCache:
-    """A thread-safe LRU of skeletons, bounded in entries."""
+    """A thread-safe LRU, bounded in entries: the vote pages' skeletons (and the status
+    documents the fast path keeps, consult/fastpath/status.py)."""
 
     def __init__(self, size: int):
         self.size = size
-        self._entries: OrderedDict[tuple, Skeleton | _Uncut] = OrderedDict()
+        self._entries: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> Skeleton | _Uncut | None:
+    def get(self, key: tuple):
         with self._lock:
             skeleton = self._entries.get(key)
             if skeleton is not None:
                 self._entries.move_to_end(key)
             return skeleton
 
-    def put(self, key: tuple, skeleton: Skeleton | _Uncut) -> None:
+    def put(self, key: tuple, skeleton) -> None:
         with self._lock:
             self._entries[key] = skeleton
             self._entries.move_to_end(key)

@@ -21,18 +21,6 @@ def round_items(round_id: int) -> list[Item]:
     ))
 
 
-def answers_of(participant_id: int, item_ids: list[int]) -> dict[int, Response]:
-    """Return the participant's responses to these items, by item id."""
-    if not item_ids:
-        return {}
-    rows = db.session.scalars(
-        select(Response).where(Response.participant_id == participant_id,
-                               Response.item_id.in_(item_ids))
-        .options(selectinload(Response.choices))
-    )
-    return {r.item_id: r for r in rows}
-
-
 @dataclass(slots=True)
 class StoredChoice:
     """An option picked in a stored answer (its place, for a ranking)."""

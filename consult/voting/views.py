@@ -59,15 +59,15 @@ from consult.voting.page_cache import (
     page_cache,
     page_key,
     request_values,
+    stored_shown,
 )
 from consult.voting.page_cache import writer as answer_writer
-from consult.voting.queries import answers_of, round_items, stored_answers
+from consult.voting.queries import round_items, stored_answers
 
 bp = Blueprint("voting", __name__)
 
 #: What the vote page shows beside an answer once it is stored (also the fast path's).
 SAVED_AT = _l("Saved at %(time)s")
-
 
 
 @dataclass
@@ -98,22 +98,6 @@ def _has_input(item: Item, form: MultiDict) -> bool:
 def _option_codes(items) -> dict[int, dict[int, str]]:
     """The items' option codes by option id, by item id (in the items' order)."""
     return {item.id: {o.id: o.code for o in item.options} for item in items}
-
-
-def stored_shown(codes: dict[int, str], response) -> dict:
-    """What an item's fields show of a stored answer (a ``Response`` or a ``StoredAnswer``)."""
-    values, ranks = set(), {}
-    if response is not None:
-        if response.value is not None:
-            values.add(str(response.value))
-        if response.text_value:
-            values.add(response.text_value)
-        for choice in response.choices:
-            values.add(codes.get(choice.option_id, ""))
-            if choice.rank:
-                ranks[codes.get(choice.option_id, "")] = str(choice.rank)
-    return {"values": values, "ranks": ranks,
-            "comment": (response.comment or "") if response else ""}
 
 
 def _shown_values(items, answers, form: MultiDict | None) -> dict[int, dict]:
@@ -149,7 +133,7 @@ def _page_html(event, round_, items, is_open: bool, **context) -> str:
 def _render(event, round_, participant, items, states=None, form=None, status=200):
     """Render the vote page for this participant, from scratch (after a submit: its flash,
     what was typed and each item's error)."""
-    answers = answers_of(participant.id, [i.id for i in items])
+    answers = stored_answers(participant.id, round_.id)
     values = answer_values(_shown_values(items, answers, form), states or {}, set(answers))
     return _page_html(event, round_, items, round_.accepting_answers,
                       answer_slot=answer_writer(values)), status
@@ -169,10 +153,7 @@ def _filled_page(event, round_, participant, cache: PageCache):
         cache.put(key, skeleton)
     if skeleton is UNCUT:
         return None
-    answers = stored_answers(participant.id, round_.id)
-    shown = {item_id: stored_shown(codes, answers.get(item_id))
-             for item_id, codes in skeleton.option_codes.items()}
-    return skeleton.fill(answer_values(shown, {}, set(answers)) | request_values())
+    return skeleton.filled(stored_answers(participant.id, round_.id), request_values())
 
 
 @bp.get("/e/<code>/rounds/<int:round_id>")
