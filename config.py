@@ -72,6 +72,16 @@ class Config:
     EXPORT_IN_REQUEST_MAX_ROWS = int(os.environ.get("EXPORT_IN_REQUEST_MAX_ROWS", "5000"))
     #: Minutes a prepared workbook is kept for its download, then deleted.
     EXPORT_JOB_KEEP_MINUTES = int(os.environ.get("EXPORT_JOB_KEEP_MINUTES", "60"))
+    #: False: an export job runs in the request that starts it (tests).
+    EXPORT_JOBS_IN_THREADS = True
+    #: How often an export job's heartbeat writes its progress.
+    EXPORT_JOB_HEARTBEAT_SECONDS = 1.0
+    #: A running job whose heartbeat is older than this reads as failed (its process stopped).
+    EXPORT_JOB_STALE_SECONDS = 30
+    #: A job running longer than this reads as failed, heartbeat or not.
+    EXPORT_JOB_MAX_MINUTES = 60
+    #: Export jobs one person may have running at once.
+    EXPORT_JOBS_PER_USER = 2
 
     #: Where limits are counted. Unset: a file in the instance folder that every process of
     #: this machine shares (consult/ratelimit.py), so ``make run``'s processes together allow

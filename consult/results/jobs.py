@@ -40,25 +40,6 @@ from consult.voting.models import Response
 
 log = logging.getLogger(__name__)
 
-#: Settings (``app.config``) and their defaults; the first two are also read from the
-#: environment (config.py).
-DEFAULTS = {
-    #: A workbook of at most this many answers is built in the request, as before (under
-    #: about a second); a larger one by a job.
-    "EXPORT_IN_REQUEST_MAX_ROWS": 5000,
-    #: A workbook is kept this long after it is ready, then deleted.
-    "EXPORT_JOB_KEEP_MINUTES": 60,
-    #: False: the job runs in the request that starts it (tests).
-    "EXPORT_JOBS_IN_THREADS": True,
-    #: How often the job's heartbeat writes its progress.
-    "EXPORT_JOB_HEARTBEAT_SECONDS": 1.0,
-    #: A running job whose heartbeat is older than this reads as failed (its process stopped).
-    "EXPORT_JOB_STALE_SECONDS": 30,
-    #: A job running longer than this reads as failed, heartbeat or not.
-    "EXPORT_JOB_MAX_MINUTES": 60,
-    #: Jobs one person may have running at once.
-    "EXPORT_JOBS_PER_USER": 2,
-}
 #: Rows of finished jobs are deleted after this long.
 ROWS_KEPT = timedelta(days=7)
 #: The folder of the instance folder that holds the files.
@@ -68,8 +49,8 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 def setting(name: str):
-    """Read an export setting from the app's config, or its default."""
-    return current_app.config.get(name, DEFAULTS[name])
+    """Read an export setting (``EXPORT_*`` in config.py) from the app's config."""
+    return current_app.config[name]
 
 
 class JobState(StrEnum):

@@ -217,7 +217,7 @@ def screen_snapshot(event: Event) -> Snapshot:
                             _own_session(_screen_figures, event.id))
 
 
-def round_items(round_ids) -> list[Item]:
+def _round_items(round_ids) -> list[Item]:
     """The items of these rounds, round by round in their order (ids and order are all
     ``live_results`` needs from them)."""
     round_ids = list(round_ids)
@@ -240,7 +240,7 @@ def _console_figures(event: Event) -> dict:
     rounds = rounds_accepting_answers(event.id)
     # One report and one turnout query for all open rounds, whatever their number.
     figures = defaultdict(list)
-    for result in live_results(event, round_items(r.id for r in rounds)):
+    for result in live_results(event, _round_items(r.id for r in rounds)):
         figures[result.item.round_id].append(result)
     comments = {}
     for round_ in rounds:
@@ -260,7 +260,7 @@ def _console_figures(event: Event) -> dict:
 def _screen_figures(event: Event) -> dict:
     revealed = shown_reveal(event)
     return {**_turnout(event), "rounds": rounds_accepting_answers(event.id), "revealed": revealed,
-            "figures": live_results(event, round_items([revealed.id])) if revealed else []}
+            "figures": live_results(event, _round_items([revealed.id])) if revealed else []}
 
 
 def shown_reveal(event: Event) -> Round | None:

@@ -46,7 +46,6 @@ from consult.results.figures import group_table
 from consult.results.report import BAR_LABELS
 from consult.room import live_cache as live
 from consult.room.forms import ExtendRoundForm, OpenRoundForm
-from consult.room.live_cache import Snapshot, shown_reveal
 from consult.timeutil import utcnow
 from consult.voting import operations as voting_ops
 
@@ -60,7 +59,7 @@ SCREEN_PAGE_LINES = 13
 SCREEN_PROMPT_CHARS_PER_LINE = 70
 
 
-def _live_context(event: Event, snapshot: Snapshot) -> dict:
+def _live_context(event: Event, snapshot: live.Snapshot) -> dict:
     """Turnout and tallies of the open rounds, for the console's live panel.
 
     ``snapshot``: the figures (``live.console_snapshot``), shared by every viewer of this
@@ -80,7 +79,7 @@ def _live_context(event: Event, snapshot: Snapshot) -> dict:
             "can_run": can_in(event.id, Role.facilitator)}
 
 
-def _live_response(snapshot: Snapshot, shared, viewer: str, render=None):
+def _live_response(snapshot: live.Snapshot, shared, viewer: str, render=None):
     """Answer a live poll: 304 when the viewer has this version already, else the HTML.
 
     ``shared``: (html, digest) of the rendering every viewer of this variant gets; ``viewer``:
@@ -118,7 +117,7 @@ def _agenda_context(event: Event) -> dict:
         .options(selectinload(Round.items))
     ).all()
     now = utcnow()
-    on_screen = shown_reveal(event)
+    on_screen = live.shown_reveal(event)
     return {"event": event, "rounds": rounds, "open_form": OpenRoundForm(),
             "extend_form": ExtendRoundForm(),
             "on_screen_id": on_screen.id if on_screen is not None else None,
@@ -291,7 +290,7 @@ def _screen_pages(figures: list, lines: int = SCREEN_PAGE_LINES) -> list[list[in
     return pages
 
 
-def _screen_context(event: Event, snapshot: Snapshot, page: int = 1) -> dict:
+def _screen_context(event: Event, snapshot: live.Snapshot, page: int = 1) -> dict:
     """The open rounds, turnout and revealed results (``live.screen_snapshot``), one page."""
     data = snapshot.data
     rounds, figures = data["rounds"], data["figures"]

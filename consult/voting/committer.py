@@ -160,16 +160,11 @@ class GroupCommitter:
                         for pending in batch:
                             pending.taken = True
                     statements.write(cursor, batch)
-                if batch:
-                    self.batches += 1
-                    self.votes += len(batch)
             except Exception as error:
                 statements.reset()
                 if statements.committed:  # after the commit (releasing the turn): all stored
                     log.warning("error after a batch of %d votes was committed", len(batch),
                                 exc_info=True)
-                    self.batches += 1
-                    self.votes += len(batch)
                 else:  # nothing of the batch is stored, or (CommitUnknown) maybe it is
                     log.warning("a batch of %d votes was not saved", len(batch), exc_info=True)
                     for pending in batch:
@@ -184,6 +179,9 @@ class GroupCommitter:
                     self._drop_expired()
             finally:
                 self._busy_since = None
+                if batch and statements.committed:
+                    self.batches += 1
+                    self.votes += len(batch)
                 for pending in batch:
                     pending.done.set()
 
