@@ -11,7 +11,7 @@ export FLASK_APP := wsgi.py
 run: install assets compile-catalogs migrate seed ## set up everything and serve on 0.0.0.0:$(PORT)
 	@$(BIN)/flask consult urls --port $(PORT)
 	@echo "Demo staff logins: instance/demo-credentials.txt"
-	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
+	$(BIN)/python -m consult.server --host $(HOST) --port $(PORT)
 
 test: dev assets compile-catalogs ## run the whole suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: ``gunicorn wsgi:app``."""
+"""WSGI entry point: ``python -m consult.server`` (what ``make run`` starts) serves ``wsgi:app``."""
 
 from consult import create_app
 

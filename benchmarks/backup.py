@@ -1,7 +1,7 @@
 """Backup benchmark: ``flask consult backup`` while phones vote, against a real server.
 
-gunicorn is started as ``make run`` starts it (3 processes × 4 threads, SQLite by default) on the
-demo workshop; ``--phones`` phones join and vote without pause (a vote, then the next item, round
+The server is started as ``make run`` starts it (granian, 2 processes × 8 threads, SQLite by
+default) on the demo workshop; ``--phones`` phones join and vote without pause (a vote, then the next item, round
 after round, new values each pass). Meanwhile ``flask consult backup`` runs ``--backups`` times,
 as an organiser would in a second terminal. For each backup: the copy time the command reports,
 the wall time of the command, and the slowest vote that was in flight during it; then the

@@ -6,8 +6,8 @@ Times, in one run on one machine:
   that wrote it;
 - the CSV export;
 - the analyst's results page (median of 5 requests through the Flask test client);
-- the web download as ``make run`` serves it (gunicorn, gunicorn.conf.py: 3 processes × 4
-  threads): the workbook as a job (time to the progress page, to the file ready, the peak
+- the web download as ``make run`` serves it (granian through consult/server.py: 2 processes
+  × 8 threads): the workbook as a job (time to the progress page, to the file ready, the peak
   memory of the worker that built it), the same workbook built in the request as before
   (time to its first byte), and the CSV stream (time to its first byte).
 
@@ -18,7 +18,8 @@ children reported the parent's peak (filling the database), not their own.
 
 Run: ``.venv/bin/python benchmarks/export.py [--responses 100000] [--database-url URL]``.
 Targets (issue 5): workbook ≤ 1.5× the floor, < 300 MB peak; results page < 500 ms. Issue 13:
-the web download answers at once, whatever the size (gunicorn's worker timeout is 30 s).
+the web download answers at once, whatever the size (a request that takes minutes holds a
+thread and the analyst's browser waiting; behind a proxy it meets the proxy's timeout).
 """
 
 from __future__ import annotations
@@ -29,9 +30,7 @@ import io
 import json
 import multiprocessing
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import bench_app
+from benchmarks.harness import Server, bench_app
 
 ANALYST_PASSWORD = "bench-password-1"
 
@@ -210,60 +209,18 @@ def set_analyst_password(url: str) -> None:
 # --- The web download, served as ``make run`` serves it ------------------------------------
 
 
-class Gunicorn:
-    """gunicorn with gunicorn.conf.py (3 processes × 4 threads), as ``make run`` starts it.
-
-    ``config`` overrides settings through the app factory (``consult:create_app({...})``).
-    """
-
-    def __init__(self, instance: Path, url: str, config: dict | None = None):
-        from benchmarks.harness import ROOT, VENV_BIN, _env, free_port
-
-        self.port = free_port()
-        app = f"consult:create_app({config!r})" if config else "wsgi:app"
-        env = _env(instance, url, {"WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "4"})
-        with open(instance / "gunicorn.log", "ab") as log:
-            self.process = subprocess.Popen(
-                [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind",
-                 f"127.0.0.1:{self.port}", app], cwd=ROOT, env=env, stdout=log, stderr=log,
-                start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            workers = self.workers()
-            if (len(workers) == 3 and all(_status_mb("VmRSS", pid) > 40 for pid in workers)
-                    and self._answers()):
-                time.sleep(2)  # every worker has imported the app
-                return
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: see {instance / 'gunicorn.log'}")
-            time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start in time")
-
-    def _answers(self) -> bool:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-        try:
-            conn.request("GET", "/healthz")
-            return conn.getresponse().status == 200
-        except (OSError, http.client.HTTPException):
-            return False
-        finally:
-            conn.close()
-
-    def workers(self) -> list[int]:
-        pid = self.process.pid
-        try:
-            with open(f"/proc/{pid}/task/{pid}/children") as children:
-                return [int(p) for p in children.read().split()]
-        except FileNotFoundError:
-            return []
-
-    def stop(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+def web_server(instance: Path, url: str, env: dict | None = None) -> Server:
+    """The server as ``make run`` starts it, once every worker has loaded the app."""
+    server = Server(instance, url, extra_env=env or {}).start(timeout=60)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        workers = server.worker_pids()
+        if len(workers) == server.workers and all(_status_mb("VmRSS", p) > 40 for p in workers):
+            time.sleep(2)  # every worker has imported the app
+            return server
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"the server's workers did not start in time: see {server.log}")
 
 
 def _signed_in(port: int):
@@ -327,7 +284,7 @@ class RoomPoll:
                 f"({len(ordered)} polls)")
 
 
-def web_job(server: Gunicorn, event_id: int) -> dict:
+def web_job(server: Server, event_id: int) -> dict:
     """Ask for the workbook as an analyst's browser does, follow its job, download it."""
     from urllib.parse import urlsplit
 
@@ -336,7 +293,7 @@ def web_job(server: Gunicorn, event_id: int) -> dict:
     staff = _signed_in(server.port)
     with RoomPoll(server.port) as idle:
         time.sleep(5)
-    workers = server.workers()
+    workers = server.worker_pids()
     cpu = {pid: _cpu_seconds(pid) for pid in workers}
     rss = {pid: _status_mb("VmRSS", pid) for pid in workers}
     for pid in workers:
@@ -377,10 +334,10 @@ def web_job(server: Gunicorn, event_id: int) -> dict:
             "idle_poll": idle.summary(), "busy_poll": busy.summary()}
 
 
-def web_in_request(server: Gunicorn, event_id: int) -> dict:
+def web_in_request(server: Server, event_id: int) -> dict:
     """The workbook built in the request, as before issue 13; and the CSV stream."""
     staff = _signed_in(server.port)
-    workers = server.workers()
+    workers = server.worker_pids()
     for pid in workers:
         _reset_peak(pid)
     cpu = {pid: _cpu_seconds(pid) for pid in workers}
@@ -418,12 +375,12 @@ def run(target, url, tmp: Path) -> None:
     as_job = child(job_child, event_id)
     csv = child(csv_child, event_id)
     page = child(page_child, event_id)
-    server = Gunicorn(instance, url)
+    server = web_server(instance, url)
     try:
         job = web_job(server, event_id)
     finally:
         server.stop()
-    server = Gunicorn(instance, url, {"EXPORT_IN_REQUEST_MAX_ROWS": 10**9})
+    server = web_server(instance, url, {"EXPORT_IN_REQUEST_MAX_ROWS": str(10**9)})
     try:
         before = web_in_request(server, event_id)
     finally:
@@ -447,7 +404,7 @@ def run(target, url, tmp: Path) -> None:
     print(f"| results page (median of 5, warm) | {page['median_ms']:.0f} ms "
           f"(first {page['first_ms']:.0f} ms) | < 500 ms |")
     print()
-    print("Web, gunicorn as `make run` starts it (3 processes × 4 threads):")
+    print("Web, as `make run` serves it (granian, 2 processes × 8 threads):")
     print()
     print("| measurement | figure | target |")
     print("|---|---|---|")

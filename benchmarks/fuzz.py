@@ -2,8 +2,8 @@
 
 The generator (``Fuzzer``) is shared with ``tests/test_fuzz.py``, which sends a few thousand of
 its requests through the test client on every suite run (SQLite and PostgreSQL). Here it sends
-N of them (100,000 by default) to gunicorn started as ``make run`` starts it (the harness's
-``Server``: the project's ``gunicorn.conf.py``, migrated and seeded database, rate limits on),
+N of them (100,000 by default) to the server started as ``make run`` starts it (the harness's
+``Server``: ``consult/server.py``, migrated and seeded database, rate limits on),
 from several threads, each with its own anonymous visitor, participant, analyst, facilitator
 and admin, CSRF tokens real or forged. Each request picks a route of ``app.url_map`` and a
 method, then mutates what it sends: ids in the path (huge, negative, text), query strings and
@@ -633,7 +633,7 @@ def run_server(n: int, seed: int, threads: int, database_url: str | None,
             seconds = time.perf_counter() - started
             server.stop()
             after = json.loads(run_in_app(instance, db_url, FINGERPRINT_BODY).splitlines()[-1])
-            log = (instance / "gunicorn.log").read_text(errors="replace")
+            log = server.log.read_text(errors="replace")
         finally:
             if db_url:
                 drop_pg(db_url)

@@ -1,8 +1,10 @@
 """What the load and crash benchmarks share: a real server started as ``make run`` starts it,
 and phones that join, fill the profile and vote over plain HTTP on 127.0.0.1.
 
-The server is gunicorn with the project's ``gunicorn.conf.py`` on a fresh database: SQLite in a
-temporary instance folder, or a PostgreSQL URL. Nothing here talks to any address but loopback.
+The server is the one ``make run`` starts (granian through ``consult/server.py``, with its
+settings) on a fresh database: SQLite in a temporary instance folder, or a PostgreSQL URL.
+gunicorn, the server it replaced, can be started beside it for comparisons (``Gunicorn``).
+Nothing here talks to any address but loopback.
 """
 
 from __future__ import annotations
@@ -118,34 +120,39 @@ def drop_pg(fresh: str) -> None:
 
 @dataclass
 class Server:
-    """gunicorn running the app, started and stopped like ``make run`` does it."""
+    """The app served as ``make run`` serves it: ``python -m consult.server`` (granian)."""
 
     instance: Path
     database_url: str | None = None
-    workers: int = 3
-    threads: int = 4
-    worker_class: str = "gthread"
+    workers: int = 2
+    threads: int = 8
     extra_env: dict = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     #: The WSGI application: the app, or the benchmark's bare Flask baseline.
     app: str = "wsgi:app"
+    #: Its output, and every worker's: ``server.log`` in the instance folder.
+    log_name = "server.log"
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def log(self) -> Path:
+        return self.instance / self.log_name
+
     def command(self) -> list[str]:
-        """The server's command line: gunicorn with the project's settings."""
-        return [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py",
-                "--bind", f"127.0.0.1:{self.port}", "--worker-class", self.worker_class,
-                self.app]
+        """The server's command line: ``make run``'s, on loopback and a free port."""
+        return [str(VENV_BIN / "python"), "-m", "consult.server", "--host", "127.0.0.1",
+                "--port", str(self.port), "--app", self.app]
+
+    def environment(self) -> dict:
+        return {"WEB_CONCURRENCY": str(self.workers), "WEB_THREADS": str(self.threads)}
 
     def start(self, timeout: float = 30) -> Server:
-        env = _env(self.instance, self.database_url, {
-            "WEB_CONCURRENCY": str(self.workers), "GUNICORN_THREADS": str(self.threads),
-            **self.extra_env})
-        with open(self.instance / "gunicorn.log", "ab") as log:  # the child keeps its own copy
+        env = _env(self.instance, self.database_url, {**self.environment(), **self.extra_env})
+        with open(self.log, "ab") as log:  # the child keeps its own copy
             self.process = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdout=log,
                                             stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -160,12 +167,23 @@ class Server:
             finally:
                 conn.close()  # every probe, answered or not: no socket left to the collector
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: see {self.instance / 'gunicorn.log'}")
+                raise RuntimeError(f"the server exited: see {self.log}")
             time.sleep(0.1)
-        raise RuntimeError("gunicorn did not answer in time")
+        raise RuntimeError(f"the server did not answer in time: see {self.log}")
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes (the server's children), as /proc lists them."""
+        if self.process is None:
+            return []
+        pid = self.process.pid
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as children:
+                return [int(p) for p in children.read().split()]
+        except FileNotFoundError:
+            return []
 
     def kill(self) -> None:
-        """SIGKILL the master and every worker at once: a crash, not a shutdown."""
+        """SIGKILL the main process and every worker at once: a crash, not a shutdown."""
         if self.process is None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -182,6 +200,24 @@ class Server:
         except (ProcessLookupError, subprocess.TimeoutExpired):
             self.kill()
         self.process = None
+
+
+@dataclass
+class Gunicorn(Server):
+    """gunicorn (``benchmarks/gunicorn.conf.py``), the server ``make run`` used before granian,
+    kept to measure the two side by side."""
+
+    workers: int = 3
+    threads: int = 4
+    worker_class: str = "gthread"
+
+    def command(self) -> list[str]:
+        return [str(VENV_BIN / "gunicorn"), "--config", "benchmarks/gunicorn.conf.py",
+                "--bind", f"127.0.0.1:{self.port}", "--worker-class", self.worker_class,
+                self.app]
+
+    def environment(self) -> dict:
+        return {"WEB_CONCURRENCY": str(self.workers), "GUNICORN_THREADS": str(self.threads)}
 
 
 class Phone:

@@ -1,7 +1,7 @@
 """A bare Flask hello-world: the workshop benchmark's ratio baseline.
 
-Served by the server under test with the same settings, in the same run, as the app (for
-gunicorn: ``gunicorn --config gunicorn.conf.py benchmarks.hello_app:app``). ``/healthz`` answers
+Served by the server under test with the same settings, in the same run, as the app
+(``python -m consult.server --app benchmarks.hello_app:app`` for ``make run``'s). ``/healthz`` answers
 too, so the harness's readiness probe works unchanged.
 """
 

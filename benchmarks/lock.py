@@ -1,6 +1,6 @@
 """Lock benchmark: another program holds the SQLite database while a room votes.
 
-gunicorn as ``make run`` starts it (3 processes × 4 threads) on the demo workshop; ``--phones``
+The server as ``make run`` starts it (granian, 2 processes × 8 threads) on the demo workshop; ``--phones``
 phones join. Then a separate connection takes ``BEGIN EXCLUSIVE`` (as a ``sqlite3`` shell or a
 copy tool would) for ``--hold`` seconds while every phone sends one vote at once, and another
 phone loads the status document and the vote page every 0.25 s. Printed: how long the reads

@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.rate_limits                       # the default storage
     .venv/bin/python -m benchmarks.rate_limits --storage memory://   # one count per process
 
-gunicorn with ``gunicorn.conf.py`` (3 processes) on a fresh SQLite database; every request on
+``make run``'s server (``consult/server.py``) with 3 processes on a fresh SQLite database; every request on
 a new connection, so requests land on different processes. Prints, for one account, one
 participant and one address, how many failures or votes passed before the first 429; then what
 the storage calls of one vote cost in CPU (Flask-Limiter's hit and the headers' two window
@@ -90,7 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--storage", help="RATELIMIT_STORAGE_URI (default: unset)")
     args = parser.parse_args()
-    print(f"storage: {args.storage or 'default (unset)'}; gunicorn, 3 processes")
+    print(f"storage: {args.storage or 'default (unset)'}; make run's server, 3 processes")
     for what, (passed, seconds) in measure_server(args.storage).items():
         print(f"  {what}: {passed} passed before the first 429 ({seconds:.1f} s)")
     with tempfile.TemporaryDirectory() as folder:

@@ -2,8 +2,9 @@
 
 One run, per N (a fresh database and server each):
 1. the server: SQLite in a temporary folder (or ``--database-url``), migrated and seeded like
-   ``make run``, a round of 16 agreement items and a signed-in facilitator; gunicorn with the
-   project's ``gunicorn.conf.py`` (or granian, ``--server granian``);
+   ``make run``, a round of 16 agreement items and a signed-in facilitator; the server
+   ``make run`` starts (granian through ``consult/server.py``), or gunicorn with the settings
+   ``make run`` used before it (``--server gunicorn``, ``benchmarks/gunicorn.conf.py``);
 2. N phones join by the QR link and fill the profile (real HTTP, 16 threads), each with its own
    cookie and CSRF token;
 3. the room (open loop, ``benchmarks/loadgen.py``): every phone polls the status document every
@@ -26,8 +27,8 @@ the generators is read at the end. Only 127.0.0.1 is used; every phase is bounde
 
 Run: ``.venv/bin/python benchmarks/workshop.py --phones 300 3000 10000``
      ``[--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]``
-     ``[--server gunicorn --worker-class gthread --workers 3 --threads 4]``
-     ``[--server granian --workers 3 --threads 4 [--backpressure 8]]  [--quick]``
+     ``[--server granian --workers 2 --threads 8 [--backpressure 8]]`` (the default: make run's)
+     ``[--server gunicorn --worker-class gthread --workers 3 --threads 4]  [--quick]``
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from benchmarks.harness import (
     CODE,
     GENDERS,
     VENV_BIN,
+    Gunicorn,
     Phone,
     Server,
     Staff,
@@ -92,25 +94,29 @@ RATIO_STATUS, RATIO_VOTE = 0.5, 0.2
 
 @dataclass
 class Granian(Server):
-    """granian serving the app over WSGI: ``threads`` blocking threads per worker process."""
+    """granian's own command line with a backpressure of one's choosing (``--backpressure``):
+    ``consult/server.py`` gives each worker as many requests at once as it has threads."""
 
     backpressure: int | None = None
 
     def command(self) -> list[str]:
-        cmd = [str(VENV_BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
-               "--port", str(self.port), "--workers", str(self.workers), "--no-ws"]
-        if self.threads:  # 0: granian's own default (half the backpressure)
-            cmd += ["--blocking-threads", str(self.threads)]
-        if self.backpressure:
-            cmd += ["--backpressure", str(self.backpressure)]
-        return [*cmd, self.app]
+        return [str(VENV_BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
+                "--port", str(self.port), "--workers", str(self.workers), "--no-ws",
+                "--blocking-threads", str(self.threads), "--backpressure",
+                str(self.backpressure), self.app]
+
+
+#: Each server's settings when none are given: make run's, and gunicorn's before it.
+SERVER_DEFAULTS = {"granian": (2, 8), "gunicorn": (3, 4)}
 
 
 def describe(args) -> str:
     if args.server == "granian":
-        bp = f", backpressure {args.backpressure}" if args.backpressure else ""
-        threads = args.threads or "granian's default number of"
-        return f"granian WSGI, {args.workers} workers × {threads} blocking threads{bp}"
+        if args.backpressure:
+            return (f"granian WSGI, {args.workers} workers × {args.threads} blocking threads, "
+                    f"backpressure {args.backpressure}")
+        return (f"granian WSGI as make run starts it (consult/server.py), {args.workers} "
+                f"workers × {args.threads} threads")
     if args.worker_class == "sync":
         return f"gunicorn sync, {args.workers} workers"
     return f"gunicorn {args.worker_class}, {args.workers} workers × {args.threads} threads"
@@ -120,12 +126,14 @@ def make_server(args, instance: Path, database_url: str | None, app: str = "wsgi
     env = {}
     if args.ratelimit_storage:
         env["RATELIMIT_STORAGE_URI"] = args.ratelimit_storage
-    if args.server == "granian":
-        return Granian(instance, database_url, workers=args.workers, threads=args.threads,
-                       extra_env=env, app=app, backpressure=args.backpressure)
-    threads = 1 if args.worker_class == "sync" else args.threads  # sync with threads is gthread
-    return Server(instance, database_url, workers=args.workers, threads=threads,
-                  worker_class=args.worker_class, extra_env=env, app=app)
+    settings = {"workers": args.workers, "threads": args.threads, "extra_env": env, "app": app}
+    if args.server == "gunicorn":
+        if args.worker_class == "sync":
+            settings["threads"] = 1  # sync with threads is gthread
+        return Gunicorn(instance, database_url, worker_class=args.worker_class, **settings)
+    if args.backpressure:
+        return Granian(instance, database_url, backpressure=args.backpressure, **settings)
+    return Server(instance, database_url, **settings)
 
 
 # --- Setup ------------------------------------------------------------------------------
@@ -452,7 +460,7 @@ def run_one(n: int, args) -> dict:
                     hello.stop()
         finally:
             if args.log_dir:  # the server's own log (errors, tracebacks), kept for reading
-                log = instance / "gunicorn.log"
+                log = instance / Server.log_name
                 if log.exists():
                     Path(args.log_dir).mkdir(parents=True, exist_ok=True)
                     threads = 1 if args.worker_class == "sync" else args.threads
@@ -687,13 +695,15 @@ def main() -> int:
     parser.add_argument("--phones", type=int, nargs="+", default=None,
                         help="room sizes (default 300 3000 10000; --quick: 300)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
-    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 3)))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 4)),
-                        help="gunicorn threads, or granian blocking threads, per worker")
+    parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian",
+                        help="granian: make run's server (default); gunicorn: the one before")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: make run's 2; gunicorn 3)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per worker (default: make run's 8; gunicorn 4)")
     parser.add_argument("--worker-class", default="gthread", help="gunicorn: gthread or sync")
     parser.add_argument("--backpressure", type=int, default=None,
-                        help="granian: requests one worker takes at once (default: its own)")
+                        help="granian: requests one worker takes at once (default: its threads)")
     parser.add_argument("--ratelimit-storage", default=os.environ.get("RATELIMIT_STORAGE_URI"),
                         help="default: make run's (a memory-mapped file in the instance folder)")
     parser.add_argument("--phases", default="room,routes", help="room, routes or both")
@@ -714,6 +724,8 @@ def main() -> int:
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--log-dir", help="keep the server's log here")
     args = parser.parse_args()
+    workers, threads = SERVER_DEFAULTS[args.server]
+    args.workers, args.threads = args.workers or workers, args.threads or threads
     quick = args.quick
     defaults = {"phones": [300] if quick else [300, 3000, 10000], "warm": 4 if quick else 7,
                 "surge_seconds": 10 if quick else 30, "vote_seconds": 30 if quick else 120,

@@ -1,8 +1,9 @@
 """Log lines without secrets: no resume token, no projector key, no cookie.
 
 A participant's resume link (``/r/<token>``) signs in as them, and the projector key (``?k=``)
-opens the projector screen; both reached gunicorn's access log (request line and Referer) and
-the app's warnings. Every URL in a log line loses its query string and its ``/r/`` token.
+opens the projector screen; both reached the server's access log (request line and Referer)
+and the app's warnings. Every URL in a log line loses its query string and its ``/r/`` token:
+the app's lines (consult/error_pages.py) and the server's (consult/server.py).
 """
 
 from __future__ import annotations
@@ -36,27 +37,8 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-#: Access-log atoms that hold a URL (gunicorn's names: request line, path, referer …).
-URL_ATOMS = ("r", "U", "f", "{referer}i", "{location}o", "{raw_uri}e", "{path_info}e",
-             "{request_uri}e", "{http_referer}e", "{script_name}e")
-#: Access-log atoms dropped whole: the query string, cookies, credentials.
-SECRET_ATOMS = ("q", "{query_string}e", "{cookie}i", "{set-cookie}o", "{authorization}i",
-                "{http_cookie}e", "{http_authorization}e")
-
-
 def add_redacting_filter(target) -> None:
     """Put a RedactingFilter on a logger or handler, unless it has one (setup can run twice)."""
     if not any(isinstance(f, RedactingFilter) for f in target.filters):
         target.addFilter(RedactingFilter())
 
-
-def redact_atoms(atoms: dict) -> dict:
-    """Redact gunicorn's access-log atoms in place (and return them)."""
-    for key in URL_ATOMS:
-        value = atoms.get(key)
-        if isinstance(value, str):
-            atoms[key] = redact_url(value)
-    for key in SECRET_ATOMS:
-        if atoms.get(key):
-            atoms[key] = REDACTED
-    return atoms

@@ -1,10 +1,10 @@
 """The address phones can reach: PUBLIC_URL, else this machine's LAN address and the port the
 server listens on.
 
-The port is the one the request came in on (WSGI ``SERVER_PORT``): gunicorn and werkzeug take
-it from the listening socket, not from the Host header, so ``make run PORT=8080``, a bare
-``gunicorn --bind :9000`` and ``flask run -p 5001`` all print the port phones must use, with
-no setting to keep in step. Behind a proxy phones reach another address: set PUBLIC_URL.
+The port is the one the request came in on (WSGI ``SERVER_PORT``): granian, gunicorn and
+werkzeug take it from the listening socket, not from the Host header, so ``make run PORT=8080``,
+``python -m consult.server --port 9000`` and ``flask run -p 5001`` all print the port phones
+must use, with no setting to keep in step. Behind a proxy phones reach another address: set PUBLIC_URL.
 """
 
 from __future__ import annotations

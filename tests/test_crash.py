@@ -1,6 +1,6 @@
 """No vote lost when the server is killed mid-vote: a small run of benchmarks/crash.py.
 
-A real gunicorn (started as ``make run`` starts it) on a fresh database, phones voting in
+A real server (started as ``make run`` starts it) on a fresh database, phones voting in
 threads, SIGKILL to every server process twice, restart, the phones retry; then every
 acknowledged vote must be stored with its last acknowledged value.
 """

@@ -191,7 +191,7 @@ def test_a_vote_waits_no_longer_than_the_busy_timeout_in_all(app):
 
 @pytest.mark.slow
 def test_a_server_keeps_answering_pages_while_the_database_is_locked(tmp_path):
-    """gunicorn as ``make run`` runs it (1 process × 2 threads here): votes cannot fill it."""
+    """The server as ``make run`` runs it (1 process × 2 threads here): votes cannot fill it."""
     from benchmarks.harness import CODE, Phone, Server, Staff, prepare, sector_ids
 
     instance = Path(tempfile.mkdtemp(dir=tmp_path))

@@ -1,7 +1,7 @@
 """The documented limits hold against a real server started as ``make run`` starts it.
 
-gunicorn with ``gunicorn.conf.py`` (3 processes), the default settings (no
-``RATELIMIT_STORAGE_URI``, so no Redis): every request on a new connection, so the requests
+The server ``make run`` starts (``consult/server.py``), here with 3 processes, the default
+settings (no ``RATELIMIT_STORAGE_URI``, so no Redis): every request on a new connection, so the requests
 land on different processes, and the processes share one count.
 """
 

@@ -157,7 +157,7 @@ def test_a_small_room_stores_every_vote_once(tmp_path, empty_database_url):
 
     args = argparse.Namespace(
         database_url=empty_database_url if empty_database_url.startswith("postgresql") else None,
-        server="gunicorn", workers=2, threads=2, worker_class="gthread", backpressure=None,
+        server="granian", workers=2, threads=2, worker_class="gthread", backpressure=None,
         ratelimit_storage=None, phases="room", routes=[], generators=2, warm=1.5,
         surge_seconds=3, vote_seconds=3, route_seconds=1, concurrency=4, grace=10,
         request_timeout=20, log_dir=None)

@@ -96,7 +96,7 @@ def test_urls_command_prints_the_port_the_server_will_use(app, on_lan):
     assert f"Participants: http://{LAN}:8080/" in given.output
     assert f"Staff:        http://{LAN}:8080/staff/login" in given.output
     from_env = runner.invoke(args=["consult", "urls"], env={"PORT": "9090"})
-    assert f"http://{LAN}:9090/" in from_env.output  # the PORT gunicorn.conf.py binds too
+    assert f"http://{LAN}:9090/" in from_env.output  # the PORT consult/server.py binds too
 
 
 @pytest.mark.config(PUBLIC_URL="https://consult.example.org")

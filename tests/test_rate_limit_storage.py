@@ -140,7 +140,7 @@ def test_a_thread_per_request_leaves_no_descriptor_behind(tmp_path):
 
 
 def test_a_forked_worker_counts_in_the_same_file(tmp_path):
-    """gunicorn --preload forks after the app (and its storage) exist: the child reconnects."""
+    """A server that forks after the app (and its storage) exist: the child reconnects."""
     import multiprocessing
     import warnings
 

@@ -1,6 +1,6 @@
 """The projector's QR code carries the port the server really listens on (issue 9).
 
-gunicorn is started as ``make run`` starts it (the project's gunicorn.conf.py, benchmarks/harness)
+The server is started as ``make run`` starts it (``python -m consult.server``, benchmarks/harness)
 on a free port that is not 8000, with no PUBLIC_URL, on a fresh database with the demo workshop.
 Chromium opens the projector screen; the QR code is photographed and decoded with zxing-cpp,
 as a phone would. The decoded address must carry that port and open that event; the resume
@@ -33,7 +33,7 @@ def decode_qr(png: bytes) -> str:
 
 @pytest.fixture
 def server(tmp_path, empty_database_url):
-    """gunicorn on a free port (never 8000), no PUBLIC_URL, the demo workshop seeded."""
+    """The server on a free port (never 8000), no PUBLIC_URL, the demo workshop seeded."""
     prepare(tmp_path, empty_database_url, round_items=1)  # `flask db upgrade` + `seed-demo`
     token = run_in_app(tmp_path, empty_database_url, f"""
     from sqlalchemy import select
