@@ -20,7 +20,8 @@ from tests.conftest import login
 from tests.helpers import workshop
 
 VOTERS = 8
-VOTES_EACH = 40
+#: A voter stops at its first "closed" refusal; this only bounds a close that never comes.
+VOTES_EACH = 2000
 
 
 @pytest.mark.parametrize("run", range(3))
@@ -41,6 +42,12 @@ def test_votes_racing_the_close_are_stored_exactly_when_acknowledged(app, make, 
     refused = []
     errors = []
     start = threading.Barrier(VOTERS + 1, timeout=30)
+    # The close goes out once some votes are in (64, 128, 192), and the voters go on until it
+    # refuses them: with a fixed number of votes and a fixed sleep, a fast machine had every
+    # vote in before the close, and none raced it.
+    close_after = 64 * (1 + run)
+    answered = []
+    go_close = threading.Event()
 
     def voter(n: int):
         client = app.test_client()
@@ -57,8 +64,12 @@ def test_votes_racing_the_close_are_stored_exactly_when_acknowledged(app, make, 
                 acked[(person_ids[n], item_id)].append(value)
             elif response.status_code == 409 and response.json.get("closed"):
                 refused.append((person_ids[n], item_id))
+                return
             else:
                 errors.append((response.status_code, response.get_data(as_text=True)[:200]))
+            answered.append(1)
+            if len(answered) >= close_after:
+                go_close.set()
 
     threads = [threading.Thread(target=voter, args=(n,)) for n in range(VOTERS)]
     for thread in threads:
@@ -66,7 +77,7 @@ def test_votes_racing_the_close_are_stored_exactly_when_acknowledged(app, make, 
     staff = app.test_client()
     login(staff, facilitator)
     start.wait()
-    time.sleep(0.05 + 0.05 * run)
+    assert go_close.wait(30)
     closed = staff.post(f"/staff/events/{event_id}/rounds/{round_id}/close")
     assert closed.status_code == 302
     for thread in threads:
