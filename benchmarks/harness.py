@@ -124,8 +124,9 @@ class Server:
 
     instance: Path
     database_url: str | None = None
-    workers: int = 2
-    threads: int = 8
+    #: Processes and threads; None: the server's own defaults (``make run``'s).
+    workers: int | None = None
+    threads: int | None = None
     extra_env: dict = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
@@ -146,6 +147,12 @@ class Server:
         """The server's command line: ``make run``'s, on loopback and a free port."""
         return [str(VENV_BIN / "python"), "-m", "consult.server", "--host", "127.0.0.1",
                 "--port", str(self.port), "--app", self.app]
+
+    def __post_init__(self) -> None:
+        from consult import server
+
+        self.workers = self.workers or server.WORKERS
+        self.threads = self.threads or server.THREADS
 
     def environment(self) -> dict:
         return {"WEB_CONCURRENCY": str(self.workers), "WEB_THREADS": str(self.threads)}
@@ -207,9 +214,13 @@ class Gunicorn(Server):
     """gunicorn (``benchmarks/gunicorn.conf.py``), the server ``make run`` used before granian,
     kept to measure the two side by side."""
 
-    workers: int = 3
-    threads: int = 4
     worker_class: str = "gthread"
+    #: benchmarks/gunicorn.conf.py's own defaults.
+    default_workers, default_threads = 3, 4
+
+    def __post_init__(self) -> None:
+        self.workers = self.workers or self.default_workers
+        self.threads = 1 if self.worker_class == "sync" else (self.threads or self.default_threads)
 
     def command(self) -> list[str]:
         return [str(VENV_BIN / "gunicorn"), "--config", "benchmarks/gunicorn.conf.py",

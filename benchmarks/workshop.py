@@ -94,8 +94,9 @@ RATIO_STATUS, RATIO_VOTE = 0.5, 0.2
 
 @dataclass
 class Granian(Server):
-    """granian's own command line with a backpressure of one's choosing (``--backpressure``):
-    ``consult/server.py`` gives each worker as many requests at once as it has threads."""
+    """granian's own command line with a backpressure of one's choosing (``--backpressure``),
+    instead of ``consult/server.py``'s (``WEB_CONNECTIONS``: open connections a worker holds,
+    idle ones included)."""
 
     backpressure: int | None = None
 
@@ -104,10 +105,6 @@ class Granian(Server):
                 "--port", str(self.port), "--workers", str(self.workers), "--no-ws",
                 "--blocking-threads", str(self.threads), "--backpressure",
                 str(self.backpressure), self.app]
-
-
-#: Each server's settings when none are given: make run's, and gunicorn's before it.
-SERVER_DEFAULTS = {"granian": (2, 8), "gunicorn": (3, 4)}
 
 
 def describe(args) -> str:
@@ -128,8 +125,6 @@ def make_server(args, instance: Path, database_url: str | None, app: str = "wsgi
         env["RATELIMIT_STORAGE_URI"] = args.ratelimit_storage
     settings = {"workers": args.workers, "threads": args.threads, "extra_env": env, "app": app}
     if args.server == "gunicorn":
-        if args.worker_class == "sync":
-            settings["threads"] = 1  # sync with threads is gthread
         return Gunicorn(instance, database_url, worker_class=args.worker_class, **settings)
     if args.backpressure:
         return Granian(instance, database_url, backpressure=args.backpressure, **settings)
@@ -463,8 +458,7 @@ def run_one(n: int, args) -> dict:
                 log = instance / Server.log_name
                 if log.exists():
                     Path(args.log_dir).mkdir(parents=True, exist_ok=True)
-                    threads = 1 if args.worker_class == "sync" else args.threads
-                    name = f"{args.server}-{args.workers}x{threads}-{n}-{os.getpid()}.log"
+                    name = f"{args.server}-{args.workers}x{args.threads}-{n}-{os.getpid()}.log"
                     (Path(args.log_dir) / name).write_bytes(log.read_bytes())
             if db_url and db_url != args.database_url:
                 drop_pg(db_url)
@@ -703,7 +697,8 @@ def main() -> int:
                         help="threads per worker (default: make run's 8; gunicorn 4)")
     parser.add_argument("--worker-class", default="gthread", help="gunicorn: gthread or sync")
     parser.add_argument("--backpressure", type=int, default=None,
-                        help="granian: requests one worker takes at once (default: its threads)")
+                        help="granian from its own command line, with this backpressure (open "
+                        "connections a worker holds) instead of consult/server.py")
     parser.add_argument("--ratelimit-storage", default=os.environ.get("RATELIMIT_STORAGE_URI"),
                         help="default: make run's (a memory-mapped file in the instance folder)")
     parser.add_argument("--phases", default="room,routes", help="room, routes or both")
@@ -724,8 +719,13 @@ def main() -> int:
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--log-dir", help="keep the server's log here")
     args = parser.parse_args()
-    workers, threads = SERVER_DEFAULTS[args.server]
-    args.workers, args.threads = args.workers or workers, args.threads or threads
+    if args.server == "granian" and args.worker_class != "gthread":
+        parser.error("--worker-class is gunicorn's (--server gunicorn)")
+    if args.server == "gunicorn" and args.backpressure:
+        parser.error("--backpressure is granian's (--server granian)")
+    # The processes and threads each server settles on (its own defaults where none given).
+    unstarted = make_server(args, Path(tempfile.gettempdir()), None)
+    args.workers, args.threads = unstarted.workers, unstarted.threads
     quick = args.quick
     defaults = {"phones": [300] if quick else [300, 3000, 10000], "warm": 4 if quick else 7,
                 "surge_seconds": 10 if quick else 30, "vote_seconds": 30 if quick else 120,

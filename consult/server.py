@@ -32,37 +32,52 @@ ACCESS_FORMAT = ('%(addr)s - [%(time)s] "%(method)s %(path)s %(protocol)s" %(sta
                  '%(dt_ms).1fms "%(header{referer})s" "%(header{user-agent})s"')
 #: How long a stopping worker may finish its requests (and its queued votes) before it is killed.
 STOP_SECONDS = 10
+#: The defaults, measured on a 2-core laptop (docs/benchmarks.md, "Choosing the server").
+WORKERS, THREADS, KEEPALIVE_SECONDS, CONNECTIONS = 2, 8, 2, 5000
 
 
 class MeasuredThreads(logging.Filter):
     """Drop granian's warning that 8 threads are many for 2 cores: they were measured.
 
     The threads mostly wait (for the disk's fsync, for their turn to write) rather than
-    compute, and more of them make bigger batches of votes per commit.
+    compute, and more of them make bigger batches of votes per commit. Only the default
+    number is quietened: a number of one's own choosing keeps granian's warning.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Configuration allows spawning up to")
+        return not str(record.msg).startswith(
+            f"Configuration allows spawning up to {THREADS} Python threads")
 
 
 def settings(environ=os.environ) -> dict:
-    """The server's settings from the environment: keyword arguments for ``Granian``."""
-    threads = _count(environ, "WEB_THREADS", 8)
-    keepalive = _count(environ, "WEB_KEEPALIVE", 2, maximum=60)  # granian's own limit
-    access_log = environ.get("ACCESS_LOG") or ""
+    """The server's settings from the environment: keyword arguments for ``Granian``.
+
+    A value that cannot work stops the server with a message naming the variable.
+    """
+    threads = _count(environ, "WEB_THREADS", THREADS)
+    keepalive = _count(environ, "WEB_KEEPALIVE", KEEPALIVE_SECONDS, maximum=60)  # granian's
+    connections = _count(environ, "WEB_CONNECTIONS", CONNECTIONS)
+    if connections < threads:
+        raise SystemExit(f"WEB_CONNECTIONS ({connections}) must be at least WEB_THREADS "
+                         f"({threads}): every open connection, idle or not, takes a place")
+    access_log = (environ.get("ACCESS_LOG") or "").strip()
+    if access_log not in ("", "-") and not os.path.isdir(os.path.dirname(
+            os.path.abspath(access_log))):
+        raise SystemExit(f"ACCESS_LOG: the folder of {access_log!r} does not exist")
     return {
         "interface": Interfaces.WSGI,
         "websockets": False,
-        "workers": _count(environ, "WEB_CONCURRENCY", 2),
+        "workers": _count(environ, "WEB_CONCURRENCY", WORKERS),
         "blocking_threads": threads,
-        "backpressure": _count(environ, "WEB_CONNECTIONS", 5000),
+        "backpressure": connections,
         "backlog": 2048,
         # An idle connection is closed after this long (granian's timeout for a request's
         # headers runs from the end of the previous answer); a phone's next poll opens anew.
         "http1_settings": HTTP1Settings(header_read_timeout=keepalive * 1000),
-        # A worker that dies (killed, out of memory) is started again, as gunicorn's was.
+        # A worker that dies (killed, out of memory) is started again at once, as gunicorn's
+        # was; one that dies again within about 5 s of that stops the server (granian's guard
+        # against a crash loop) rather than restarting it for ever.
         "respawn_failed_workers": True,
-        "respawn_interval": 1.0,
         "workers_kill_timeout": STOP_SECONDS,
         "log_dictconfig": log_config(access_log),
         "log_access": bool(access_log),
@@ -75,14 +90,18 @@ def _count(environ, name: str, default: int, maximum: int | None = None) -> int:
     text = (environ.get(name) or "").strip()
     if not text:
         return default
-    if not text.isdigit() or int(text) < 1 or (maximum and int(text) > maximum):
+    number = int(text) if text.isascii() and text.isdecimal() else 0
+    if number < 1 or (maximum and number > maximum):
         upper = f" and at most {maximum}" if maximum else ""
         raise SystemExit(f"{name} must be a whole number of at least 1{upper}, not {text!r}")
-    return int(text)
+    return number
 
 
 def log_config(access_log: str = "") -> dict:
-    """granian's logging set-up, with every handler redacting and the access log where asked."""
+    """granian's logging set-up, with every handler redacting and the access log where asked.
+
+    A whole configuration: granian replaces its own sections with these (a shallow update).
+    """
     config = copy.deepcopy(LOGGING_CONFIG)
     config["filters"] = {"redact": {"()": "consult.logs.RedactingFilter"},
                          "measured": {"()": "consult.server.MeasuredThreads"}}
@@ -101,10 +120,11 @@ def main(argv: list[str] | None = None) -> None:
         "\n", 1)[0])
     # Every interface: the phones in the room reach the laptop over its Wi-Fi address.
     parser.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))  # noqa: S104
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+    parser.add_argument("--port", type=int, default=None, help="default: $PORT, else 8000")
     parser.add_argument("--app", default="wsgi:app", help="the WSGI application to serve")
     args = parser.parse_args(argv)
-    Granian(args.app, address=args.host, port=args.port, **settings()).serve()
+    port = args.port or _count(os.environ, "PORT", 8000, maximum=65535)
+    Granian(args.app, address=args.host, port=port, **settings()).serve()
 
 
 if __name__ == "__main__":

@@ -14,8 +14,7 @@ import pytest
 
 from consult import server as make_run_server
 from tests.conftest import SQLITE_RUN_ONLY
-
-TOKEN = "tok-SECRET-resume-0123456789abcdef"
+from tests.test_log_redaction import TOKEN
 
 
 def test_default_settings_are_the_measured_ones():
@@ -42,7 +41,7 @@ def test_settings_come_from_the_environment(tmp_path):
     assert stdout["handlers"]["access"]["stream"] == "ext://sys.stdout"
 
 
-@pytest.mark.parametrize("value", ["two", "0", "-1", "2.5"])
+@pytest.mark.parametrize("value", ["two", "0", "-1", "2.5", "²"])
 def test_a_bad_count_is_a_clear_message(value):
     with pytest.raises(SystemExit, match=f"WEB_THREADS must be a whole number of at least 1, "
                                          f"not '{value}'"):
@@ -52,25 +51,43 @@ def test_a_bad_count_is_a_clear_message(value):
         make_run_server.settings({"WEB_KEEPALIVE": "61"})
 
 
-def test_access_log_lines_are_redacted(tmp_path):
-    """granian's access logger, configured as make run configures it, writes no secret."""
+def test_settings_that_cannot_work_are_refused_with_a_message(tmp_path):
+    # Fewer places than threads: the lock-out found when switching to granian.
+    with pytest.raises(SystemExit, match=r"WEB_CONNECTIONS \(4\) must be at least WEB_THREADS"):
+        make_run_server.settings({"WEB_CONNECTIONS": "4"})
+    with pytest.raises(SystemExit, match=r"ACCESS_LOG: the folder of .* does not exist"):
+        make_run_server.settings({"ACCESS_LOG": str(tmp_path / "missing" / "access.log")})
+
+
+def test_the_server_log_lines_are_redacted(tmp_path):
+    """granian's access log (to a file) and its own messages (to stdout), configured as make
+    run configures them, in a process of their own: no token, no projector key."""
+    import subprocess
+    import sys
+    import textwrap
+
     log = tmp_path / "access.log"
-    saved = logging.getLogger("granian.access").handlers[:]
-    logging.config.dictConfig(make_run_server.log_config(str(log)))
-    try:
-        logging.getLogger("granian.access").info(make_run_server.ACCESS_FORMAT.replace(
-            "%(header{referer})s", "%(_h0)s").replace("%(header{user-agent})s", "%(_h1)s"), {
-            "addr": "192.0.2.7", "time": "t", "method": "GET", "path": f"/r/{TOKEN}",
-            "protocol": "HTTP/1.1", "status": 302, "dt_ms": 1.0,
-            "_h0": "http://192.0.2.1:8000/e/KH7Q2P/screen?k=KEY-SECRET", "_h1": "Mozilla"})
-        logging.getLogger("_granian").warning("failed: GET /r/%s?k=KEY-SECRET", TOKEN)
-    finally:
-        for handler in logging.getLogger("granian.access").handlers:
-            handler.close()
-        logging.getLogger("granian.access").handlers[:] = saved
-    text = log.read_text()
-    assert '"GET /r/[redacted] HTTP/1.1" 302' in text and "screen?[redacted]" in text
-    assert TOKEN not in text and "KEY-SECRET" not in text
+    script = textwrap.dedent(f"""
+        import logging, logging.config, time
+        from granian.log import log_request_builder
+        from consult import server
+        logging.config.dictConfig(server.log_config({str(log)!r}))
+        headers = {{"referer": "http://192.0.2.1:8000/e/KH7Q2P/screen?k=KEY-SECRET",
+                    "user-agent": "Mozilla"}}
+        log_request = log_request_builder(server.ACCESS_FORMAT)
+        log_request(time.time(), time.perf_counter(), {{
+            "addr_remote": "192.0.2.7", "path": "/r/{TOKEN}", "qs": "k=KEY-SECRET",
+            "method": "GET", "scheme": "http", "protocol": "HTTP/1.1",
+            "headers": headers.get}}, 302)
+        logging.getLogger("_granian").error("failed: GET /r/%s?k=KEY-SECRET", "{TOKEN}")
+    """)
+    stdout = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                            text=True).stdout
+    access = log.read_text()
+    assert '"GET /r/[redacted] HTTP/1.1" 302' in access, access
+    assert '"http://192.0.2.1:8000/e/KH7Q2P/screen?[redacted]"' in access, access
+    assert "[ERROR] failed: GET /r/[redacted]?[redacted]" in stdout, stdout
+    assert TOKEN not in access + stdout and "KEY-SECRET" not in access + stdout
 
 
 def test_the_thread_warning_is_the_only_line_dropped():
@@ -81,6 +98,9 @@ def test_the_thread_warning_is_the_only_line_dropped():
 
     assert not measured.filter(record("Configuration allows spawning up to 8 Python threads, "
                                       "which seems quite high"))
+    # A number nobody measured keeps granian's warning.
+    assert measured.filter(record("Configuration allows spawning up to 64 Python threads, "
+                                  "which seems quite high"))
     assert measured.filter(record("Unexpected exit from worker-1"))
 
 
@@ -175,8 +195,15 @@ def test_an_idle_connection_is_closed_after_the_keepalive(tmp_path):
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             answer = b""
             while not answer.endswith(b"ok"):
-                answer += sock.recv(4096)
+                chunk = sock.recv(4096)
+                assert chunk, f"closed before the whole answer: {answer!r}"
+                answer += chunk
+            answered = time.monotonic()
             assert answer.startswith(b"HTTP/1.1 200")
+            assert b"connection: close" not in answer.lower()  # kept open, then:
             assert sock.recv(4096) == b""  # closed by the server, not by the guard's timeout
+            idle = time.monotonic() - answered
+        # Open for the keep-alive (1 s) and closed then: not at once, not at the guard.
+        assert 0.5 < idle < HANG_GUARD - 1, idle
     finally:
         server.stop()
