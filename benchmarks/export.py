@@ -424,7 +424,7 @@ def run(target, url, tmp: Path) -> None:
     print(f"| workbook built in the request (before issue 13): first byte | "
           f"{before['xlsx']['first_byte']:.1f} s ({before['xlsx']['cpu']:.1f} s CPU, VmHWM "
           f"{before['xlsx']['hwm']:.0f} MB) | "
-          f"< 30 s timeout |")
+          f"< 60 s (a proxy's read time-out, docs/deploy.md) |")
     print(f"| CSV stream: first byte / last byte | {1000 * before['csv']['first_byte']:.0f} ms "
           f"/ {before['csv']['total']:.1f} s ({before['csv']['bytes'] / 1e6:.1f} MB) | |")
     print(f"\nload average at the end: {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
