@@ -93,8 +93,8 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
-    #: Answer the status poll's "not modified", the vote page and the vote without the full
-    #: request cycle (consult/fastpath/): same rules, a fraction of the CPU. Off: every request takes the
+    #: Answer the status poll, the vote page and the vote without the full request cycle
+    #: (consult/fastpath/): same rules, a fraction of the CPU. Off: every request takes the
     #: normal view.
     FAST_PATHS = _bool("FAST_PATHS", True)
 

@@ -43,10 +43,6 @@ from benchmarks.harness import Server, bench_app
 ANALYST_PASSWORD = "bench-password-1"
 
 
-def make_app(url: str):
-    return bench_app(url)
-
-
 def populate(url: str, target: int, instance: str) -> int:
     """Create the schema, the demo event and ``target`` responses; return the event id."""
     from sqlalchemy import select
@@ -55,9 +51,9 @@ def populate(url: str, target: int, instance: str) -> int:
     from consult.agenda.models import Item
     from consult.extensions import db
 
-    app = make_app(url)
+    app = bench_app(url)
     with app.app_context():
-        event = fresh_demo(app, instance)
+        event = fresh_demo(instance)
         db.session.commit()
         items = db.session.scalars(select(Item).where(Item.event_id == event.id)).all()
         _, written = add_answers(event, items, target)
@@ -94,7 +90,7 @@ def floor_child(url: str, event_id: int, queue) -> None:
     from consult.results.export import raw_rows
     from consult.results.queries import Filters
 
-    app = make_app(url)
+    app = bench_app(url)
     with app.app_context():
         rows = [(r.participant, r.sector_id, r.gender, r.organisation, r.round_position,
                  r.item_id, r.item_code, r.kind, r.value, r.comment, r.source, r.updated_at)
@@ -116,7 +112,7 @@ def workbook_child(url: str, event_id: int, queue) -> None:
     from consult.results.queries import Filters
     from consult.results.workbook import write_workbook
 
-    app = make_app(url)
+    app = bench_app(url)
     with app.app_context(), app.test_request_context():
         event = db.session.get(Event, event_id)
         with tempfile.TemporaryFile() as out:
@@ -138,7 +134,7 @@ def job_child(url: str, event_id: int, queue) -> None:
     from consult.results import jobs
     from consult.results.queries import Filters
 
-    app = make_app(url)
+    app = bench_app(url)
     with tempfile.TemporaryDirectory() as instance:
         app.instance_path = instance
         with app.app_context():
@@ -168,7 +164,7 @@ def csv_child(url: str, event_id: int, queue) -> None:
     from consult.results.export import csv_chunks
     from consult.results.queries import Filters
 
-    app = make_app(url)
+    app = bench_app(url)
     with app.app_context(), app.test_request_context():
         event = db.session.get(Event, event_id)
         _reset_peak()
@@ -179,7 +175,7 @@ def csv_child(url: str, event_id: int, queue) -> None:
 
 
 def page_child(url: str, event_id: int, queue) -> None:
-    app = make_app(url)
+    app = bench_app(url)
     client = app.test_client()
     client.post("/staff/login", data={"username": "analyst", "password": ANALYST_PASSWORD})
     times = []
@@ -197,7 +193,7 @@ def set_analyst_password(url: str) -> None:
     from consult.accounts.models import User
     from consult.extensions import db
 
-    app = make_app(url)
+    app = bench_app(url)
     with app.app_context():
         user = db.session.query(User).filter_by(username="analyst").one()
         user.password_hash = generate_password_hash(ANALYST_PASSWORD, method="pbkdf2:sha256:1")

@@ -179,15 +179,12 @@ class Server:
         raise RuntimeError(f"the server did not answer in time: see {self.log}")
 
     def worker_pids(self) -> list[int]:
-        """The worker processes (the server's children), as /proc lists them."""
+        """The worker processes (every process below the main one), in pid order."""
+        from benchmarks.loadgen import descendants
+
         if self.process is None:
             return []
-        pid = self.process.pid
-        try:
-            with open(f"/proc/{pid}/task/{pid}/children") as children:
-                return [int(p) for p in children.read().split()]
-        except FileNotFoundError:
-            return []
+        return sorted(pid for pid in descendants(self.process.pid) if pid != self.process.pid)
 
     def kill(self) -> None:
         """SIGKILL the main process and every worker at once: a crash, not a shutdown."""
@@ -358,7 +355,7 @@ def bench_app(url: str, **config):
                        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, **config})
 
 
-def fresh_demo(app, instance: str):
+def fresh_demo(instance: str):
     """Create the schema afresh and seed the demo workshop (in an app context); its event."""
     from consult.demo import seed_demo
     from consult.extensions import db

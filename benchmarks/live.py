@@ -51,7 +51,7 @@ def populate(url: str, answers: int, instance: str) -> dict:
 
     app = make_app(url)
     with app.app_context():
-        event = fresh_demo(app, instance)
+        event = fresh_demo(instance)
         for user in db.session.scalars(select(User)):
             user.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
         items = db.session.scalars(select(Item).where(

@@ -104,15 +104,23 @@ def test_the_thread_warning_is_the_only_line_dropped():
     assert measured.filter(record("Unexpected exit from worker-1"))
 
 
+@pytest.fixture
+def instance(tmp_path) -> Path:
+    """An instance folder migrated and seeded as ``make run`` leaves it (a round of 1 item)."""
+    from benchmarks.harness import prepare
+
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    prepare(folder, None, round_items=1)
+    return folder
+
+
 @pytest.mark.slow
 @SQLITE_RUN_ONLY  # the server runs on SQLite in either run
-def test_a_killed_worker_is_replaced(tmp_path):
+def test_a_killed_worker_is_replaced(instance):
     """A worker that dies (the kernel's out-of-memory killer, a crash) is started again, and
     the room goes on being answered: what gunicorn's arbiter did."""
-    from benchmarks.harness import CODE, Phone, Server, prepare
+    from benchmarks.harness import CODE, Phone, Server
 
-    instance = Path(tempfile.mkdtemp(dir=tmp_path))
-    prepare(instance, None, round_items=1)
     server = Server(instance, workers=2, threads=2).start()
     try:
         before = server.worker_pids()
@@ -139,11 +147,9 @@ def test_a_killed_worker_is_replaced(tmp_path):
 
 @pytest.mark.slow
 @SQLITE_RUN_ONLY
-def test_a_bad_setting_stops_the_server_with_its_message(tmp_path):
-    from benchmarks.harness import Server, prepare
+def test_a_bad_setting_stops_the_server_with_its_message(instance):
+    from benchmarks.harness import Server
 
-    instance = Path(tempfile.mkdtemp(dir=tmp_path))
-    prepare(instance, None, round_items=1)
     with pytest.raises(RuntimeError, match="the server exited"):
         Server(instance, extra_env={"WEB_CONCURRENCY": "many"}).start()
     assert "WEB_CONCURRENCY must be a whole number of at least 1, not 'many'" in \
@@ -155,16 +161,14 @@ HANG_GUARD = 10  # seconds: far below the 30-s keep-alive the connection test se
 
 @pytest.mark.slow
 @SQLITE_RUN_ONLY
-def test_open_idle_connections_do_not_lock_a_phone_out(tmp_path):
+def test_open_idle_connections_do_not_lock_a_phone_out(instance):
     """granian makes a new connection wait while ``backpressure`` connections are open, idle
     ones included: with as many as the threads (2 here), the third phone would wait for an idle
     one to close (30 s here). Browsers keep their connections open between polls."""
     import http.client
 
-    from benchmarks.harness import CODE, Server, prepare
+    from benchmarks.harness import CODE, Server
 
-    instance = Path(tempfile.mkdtemp(dir=tmp_path))
-    prepare(instance, None, round_items=1)
     server = Server(instance, workers=1, threads=2, extra_env={"WEB_KEEPALIVE": "30"}).start()
     idle = []
     try:
@@ -182,13 +186,11 @@ def test_open_idle_connections_do_not_lock_a_phone_out(tmp_path):
 
 @pytest.mark.slow
 @SQLITE_RUN_ONLY
-def test_an_idle_connection_is_closed_after_the_keepalive(tmp_path):
+def test_an_idle_connection_is_closed_after_the_keepalive(instance):
     import socket
 
-    from benchmarks.harness import Server, prepare
+    from benchmarks.harness import Server
 
-    instance = Path(tempfile.mkdtemp(dir=tmp_path))
-    prepare(instance, None, round_items=1)
     server = Server(instance, workers=1, threads=2, extra_env={"WEB_KEEPALIVE": "1"}).start()
     try:
         with socket.create_connection(("127.0.0.1", server.port), timeout=HANG_GUARD) as sock:

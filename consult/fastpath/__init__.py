@@ -25,10 +25,8 @@ from flask_login.config import COOKIE_NAME
 from consult.fastpath.page import PAGE_PATH, vote_page
 from consult.fastpath.reads import Signing, Statements
 from consult.fastpath.status import DOCUMENTS_KEPT, STATUS_PATH, poll
-from consult.fastpath.vote import LIMIT_VERDICT, VOTE_PATH, vote
+from consult.fastpath.vote import VOTE_PATH, vote
 from consult.voting.page_cache import PageCache
-
-__all__ = ["LIMIT_VERDICT", "FastPaths"]
 
 
 class FastPaths:

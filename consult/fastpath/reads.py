@@ -13,6 +13,8 @@ import time
 
 from itsdangerous import BadSignature
 
+from consult.voting.page_cache import PageCache
+
 log = logging.getLogger(__name__)
 
 
@@ -39,15 +41,15 @@ class Signing:
             app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, salt="wtf-csrf-token")
         self.csrf_time_limit = app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
         self.csrf_key = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-        self._known: dict[tuple[str, str], tuple[object, float]] = {}
+        #: (kind, signed value) → (what it says, when it was signed).
+        self._known = PageCache(self.REMEMBERED)
 
     def _loads(self, kind: str, serializer, signed: str, max_age):
         known = self._known.get((kind, signed))
         if known is None:
             value, signed_at = serializer.loads(signed, max_age=max_age, return_timestamp=True)
-            if len(self._known) >= self.REMEMBERED:
-                self._known.clear()
-            known = self._known[(kind, signed)] = (value, signed_at.timestamp())
+            known = (value, signed_at.timestamp())
+            self._known.put((kind, signed), known)
         elif max_age is not None and time.time() - known[1] > max_age:
             raise BadSignature("expired")
         return known[0]

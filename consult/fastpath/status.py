@@ -31,7 +31,8 @@ def poll(fast, environ, start_response, code: str):
     """Answer a status poll (WSGI)."""
     from consult.participants.status import STATUS_HEADERS
 
-    etag = _etag(fast, environ, code.upper())
+    code = code.upper()
+    etag = _etag(fast, environ, code)
     if etag is None:
         return fast.wsgi_app(environ, start_response)
     if_none_match = environ.get("HTTP_IF_NONE_MATCH")
@@ -39,7 +40,7 @@ def poll(fast, environ, start_response, code: str):
         start_response("304 NOT MODIFIED",
                        [("ETag", quote_etag(etag)), *STATUS_HEADERS, *SECURITY_HEADERS])
         return [b""]
-    key = (code.upper(), etag, environ.get("SCRIPT_NAME", ""))
+    key = (code, etag, environ.get("SCRIPT_NAME", ""))
     kept = fast.documents.get(key)
     if kept is not None:
         status, headers, body = kept

@@ -48,11 +48,6 @@ FOLDER = "exports"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
-def setting(name: str):
-    """Read an export setting (``EXPORT_*`` in config.py) from the app's config."""
-    return current_app.config[name]
-
-
 class JobState(StrEnum):
     running = "running"  #: being built (or its process died: see ``ExportJob.shown_state``)
     done = "done"  #: the file is ready
@@ -122,9 +117,9 @@ class ExportJob(db.Model):
     def shown_state(self, now: datetime | None = None) -> JobState:
         """The state to show: a running job without a heartbeat has failed; an old file is gone."""
         now = now or utcnow()
+        silent_since, started_before = _stopped_limits(now)
         if self.state == JobState.running and (
-                self.updated_at < now - timedelta(seconds=setting("EXPORT_JOB_STALE_SECONDS"))
-                or self.created_at < now - timedelta(minutes=setting("EXPORT_JOB_MAX_MINUTES"))):
+                self.updated_at < silent_since or self.created_at < started_before):
             return JobState.failed
         if self.state == JobState.done and (
                 self.finished_at is None or self.finished_at < now - _keep()
@@ -143,7 +138,15 @@ class ExportJob(db.Model):
 
 
 def _keep() -> timedelta:
-    return timedelta(minutes=setting("EXPORT_JOB_KEEP_MINUTES"))
+    return timedelta(minutes=current_app.config["EXPORT_JOB_KEEP_MINUTES"])
+
+
+def _stopped_limits(now: datetime) -> tuple[datetime, datetime]:
+    """A running job has stopped when its heartbeat is older than the first, or it started
+    before the second (``EXPORT_JOB_STALE_SECONDS``, ``EXPORT_JOB_MAX_MINUTES``)."""
+    config = current_app.config
+    return (now - timedelta(seconds=config["EXPORT_JOB_STALE_SECONDS"]),
+            now - timedelta(minutes=config["EXPORT_JOB_MAX_MINUTES"]))
 
 
 def folder() -> Path:
@@ -194,7 +197,7 @@ def start_export(event, user, filters: Filters, lang: str, identifying: bool,
     mine = db.session.scalars(select(ExportJob).where(
         ExportJob.user_id == user.id, ExportJob.state == JobState.running)
         .order_by(ExportJob.id.desc())).all()
-    if len(mine) >= setting("EXPORT_JOBS_PER_USER"):
+    if len(mine) >= current_app.config["EXPORT_JOBS_PER_USER"]:
         return Started(mine[0], "busy")
     job = ExportJob(token=secrets.token_urlsafe(24), event_id=event.id, user_id=user.id,
                     lang=lang, identifying=identifying, filters=filters.as_dict(),
@@ -226,12 +229,12 @@ def sweep(now: datetime | None = None) -> None:
     ``EXPORT_JOB_KEEP_MINUTES`` owns it (``sweep_files``).
     """
     now = now or utcnow()
-    stale = now - timedelta(seconds=setting("EXPORT_JOB_STALE_SECONDS"))
-    too_old = now - timedelta(minutes=setting("EXPORT_JOB_MAX_MINUTES"))
+    silent_since, started_before = _stopped_limits(now)
     db.session.execute(
         update(ExportJob)
         .where(ExportJob.state == JobState.running,
-               sa.or_(ExportJob.updated_at < stale, ExportJob.created_at < too_old))
+               sa.or_(ExportJob.updated_at < silent_since,
+                      ExportJob.created_at < started_before))
         .values(state=JobState.failed, error="stopped", finished_at=now))
     db.session.execute(
         update(ExportJob)
@@ -275,7 +278,7 @@ def mark_downloaded(job: ExportJob, now: datetime | None = None) -> None:
 def launch(job: ExportJob) -> None:
     """Build ``job`` (committed) in a thread of this process; in this thread with the setting off."""
     app = current_app._get_current_object()
-    if not setting("EXPORT_JOBS_IN_THREADS"):
+    if not current_app.config["EXPORT_JOBS_IN_THREADS"]:
         build(app, job.id)
         return
     threading.Thread(target=build, args=(app, job.id), name=f"export-job-{job.id}",
@@ -383,7 +386,7 @@ class Heartbeat:
 
     def _run(self) -> None:
         with self.app.app_context():
-            interval = setting("EXPORT_JOB_HEARTBEAT_SECONDS")
+            interval = current_app.config["EXPORT_JOB_HEARTBEAT_SECONDS"]
             while not self._stop.wait(interval):
                 self._beat()
 

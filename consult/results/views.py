@@ -8,6 +8,7 @@ from dataclasses import replace
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     jsonify,
     make_response,
@@ -148,7 +149,7 @@ def export_xlsx(event_id: int):
     lang = _export_lang()
     identifying = identifying_arg(request.args.get("identifying"))
     total = jobs.answer_count(filters)
-    if total > jobs.setting("EXPORT_IN_REQUEST_MAX_ROWS"):
+    if total > current_app.config["EXPORT_IN_REQUEST_MAX_ROWS"]:
         return _start_export(event, filters, lang, identifying, total)
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it after streaming
     checksum = write_workbook(event, filters, lang, spool, identifying=identifying)
@@ -174,7 +175,7 @@ def _start_export(event: Event, filters: queries.Filters, lang: str, identifying
                        "it is ready, then ask for the next.",
                        "You already have %(num)d workbooks being prepared. Please wait until "
                        "one is ready, then ask for the next.",
-                       jobs.setting("EXPORT_JOBS_PER_USER")), "error")
+                       current_app.config["EXPORT_JOBS_PER_USER"]), "error")
     return redirect(url_for("results.export_progress", event_id=event.id,
                             token=started.job.token), 303)
 
@@ -195,7 +196,7 @@ def _job_texts(job: jobs.ExportJob, state: jobs.JobState) -> dict:
     elif state == jobs.JobState.expired:
         status = _("This workbook is no longer kept: files are deleted %(minutes)s minutes "
                    "after they are ready. Please prepare it again.",
-                   minutes=jobs.setting("EXPORT_JOB_KEEP_MINUTES"))
+                   minutes=current_app.config["EXPORT_JOB_KEEP_MINUTES"])
     elif job.stopped:
         status = _("The server stopped while preparing the workbook (it may have been "
                    "restarted). The answers are safe. Please try again.")
@@ -224,7 +225,7 @@ def export_progress(event_id: int, token: str):
         state=state, states=jobs.JobState, filters_in_force=form.in_force(),
         retry_form=ConfirmForm(), filter_args=filter_args,
         poll_ms=EXPORT_POLL_MS, lang_label=EXPORT_LANG_LABELS[job.lang],
-        keep_minutes=jobs.setting("EXPORT_JOB_KEEP_MINUTES")))
+        keep_minutes=current_app.config["EXPORT_JOB_KEEP_MINUTES"]))
     response.headers["Cache-Control"] = "no-store"
     return response
 

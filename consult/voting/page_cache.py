@@ -220,8 +220,8 @@ def key_of(round_id: int, round_version: int, event_id: int, state_version: int,
 
 
 class PageCache:
-    """A thread-safe LRU, bounded in entries: the vote pages' skeletons (and the status
-    documents the fast path keeps, consult/fastpath/status.py)."""
+    """A thread-safe LRU, bounded in entries: the vote pages' skeletons, and the fast paths'
+    status documents and verified signatures (consult/fastpath/)."""
 
     def __init__(self, size: int):
         self.size = size
@@ -230,14 +230,14 @@ class PageCache:
 
     def get(self, key: tuple):
         with self._lock:
-            skeleton = self._entries.get(key)
-            if skeleton is not None:
+            entry = self._entries.get(key)
+            if entry is not None:
                 self._entries.move_to_end(key)
-            return skeleton
+            return entry
 
-    def put(self, key: tuple, skeleton) -> None:
+    def put(self, key: tuple, entry) -> None:
         with self._lock:
-            self._entries[key] = skeleton
+            self._entries[key] = entry
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
