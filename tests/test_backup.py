@@ -80,14 +80,17 @@ def test_a_backup_under_load_holds_every_vote_acknowledged_before_it(app, make, 
         time.sleep(0.005)
     before = {(p, i) for p, i, _, done in list(acks)}
     out = tmp_path / "during.db"
+    began = time.monotonic()
     result = app.test_cli_runner().invoke(args=["consult", "backup", "--out", str(out)])
-    began_after = len(acks)
     for thread in threads:
         thread.join(60)
     assert not any(t.is_alive() for t in threads)
     assert result.exit_code == 0, result.output
     assert errors == []  # no vote refused or lost while the backup ran
-    assert len(acks) == VOTERS * ITEMS and began_after < len(acks)  # votes went on after it
+    assert len(acks) == VOTERS * ITEMS
+    # Votes went on once the backup had begun. (Not "after it ended": on a busy CI machine the
+    # backup may outlast the last votes, and that is no failure.)
+    assert any(done > began for _, _, _, done in acks)
     assert str(out) in result.output and "integrity check: ok" in result.output
     assert re.search(r"\(\d+\.\d (kB|MB), copied in \d+\.\d\d s", result.output)
 
