@@ -13,33 +13,49 @@
   function now() { return Date.now() + clockOffset; }
   function msg(name) { return body.dataset["msg" + name] || ""; }
 
-  // Poll a URL; call onData(response) when it answers; back off while it does not.
+  // Poll a URL every options.every ms (POLL_MS unless given); call onData(data) when it answers
+  // something new, and stop once onData returns false; back off while the server does not answer.
+  // With options.onGone, an answer that says the page itself is gone (signed out: redirected to
+  // the sign-in page; 403; 404) calls it and stops.
   function poll(url, options, onData, onError) {
-    var delay = POLL_MS;
+    var every = options.every || POLL_MS;
+    var delay = every;
     var etag = null;
+    var stopped = false;
     function tick() {
       var headers = Object.assign({}, options.headers || {});
       if (etag) { headers["If-None-Match"] = etag; }
       fetch(url, { headers: headers, credentials: "same-origin", cache: "no-store" })
         .then(function (r) {
+          if (options.onGone && (r.redirected || r.status === 403 || r.status === 404)) {
+            stopped = true;
+            options.onGone();
+            return null;
+          }
           if (r.status === 304) { return null; }
           if (!r.ok) { throw new Error("HTTP " + r.status); }
           etag = r.headers.get("ETag");
           return options.json ? r.json() : r.text();
         })
         .then(function (data) {
-          delay = POLL_MS;
-          if (data !== null) { onData(data); }
+          if (stopped) { return; }
+          delay = every;
+          if (data !== null && onData(data) === false) {
+            stopped = true;
+            return;
+          }
           if (options.onOk) { options.onOk(); }
         })
         .catch(function () {
           delay = Math.min(delay * 2, 30000);
           if (onError) { onError(); }
         })
-        .finally(function () { setTimeout(tick, delay); });
+        .finally(function () { if (!stopped) { setTimeout(tick, delay); } });
     }
-    setTimeout(tick, POLL_MS);
+    setTimeout(tick, every);
   }
+  // For the scripts of single pages (export.js), so there is one polling rule.
+  window.Consult = { poll: poll };
 
   // Put values in a template the server translated: "{d} d {h} h" → "13 d 23 h".
   function fill(template, values) {
