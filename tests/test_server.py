@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.config
 import os
 import signal
 import tempfile
@@ -150,10 +149,11 @@ def test_a_killed_worker_is_replaced(instance):
 def test_a_bad_setting_stops_the_server_with_its_message(instance):
     from benchmarks.harness import Server
 
+    server = Server(instance, extra_env={"WEB_CONCURRENCY": "many"})
     with pytest.raises(RuntimeError, match="the server exited"):
-        Server(instance, extra_env={"WEB_CONCURRENCY": "many"}).start()
+        server.start()
     assert "WEB_CONCURRENCY must be a whole number of at least 1, not 'many'" in \
-        (instance / "server.log").read_text()
+        server.log.read_text()
 
 
 HANG_GUARD = 10  # seconds: far below the 30-s keep-alive the connection test sets

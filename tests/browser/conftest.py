@@ -37,6 +37,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+#: Where the live server keeps each request's response (WSGI environ), for its handler.
+_RESPONSE = "tests.response"
+
+
 class _ClosingHandler(WSGIRequestHandler):
     """werkzeug's handler, closing the response of a connection the browser reset.
 
@@ -49,9 +53,6 @@ class _ClosingHandler(WSGIRequestHandler):
         response = (environ or {}).get(_RESPONSE)
         if hasattr(response, "close"):
             response.close()  # closing twice is harmless: files and Flask's responses allow it
-
-
-_RESPONSE = "tests.response"
 
 
 def _keeping_response(app):
