@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import Server, bench_app
+from benchmarks.harness import CODE, Server, Staff, add_answers, bench_app, fresh_demo
 
 ANALYST_PASSWORD = "bench-password-1"
 
@@ -47,7 +47,6 @@ def populate(url: str, target: int, instance: str) -> int:
     """Create the schema, the demo event and ``target`` responses; return the event id."""
     from sqlalchemy import select
 
-    from benchmarks.harness import add_answers, fresh_demo
     from consult.agenda.models import Item
     from consult.extensions import db
 
@@ -220,7 +219,6 @@ def web_server(instance: Path, url: str, env: dict | None = None) -> Server:
 
 
 def _signed_in(port: int):
-    from benchmarks.harness import Staff
 
     staff = Staff(port, timeout=300)
     staff.login("analyst", ANALYST_PASSWORD)
@@ -254,7 +252,6 @@ class RoomPoll:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        from benchmarks.harness import CODE
 
         while not self._stop.is_set():
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)

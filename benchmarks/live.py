@@ -29,14 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import bench_app
+from benchmarks.harness import add_answers, bench_app, drop_pg, fresh_demo, fresh_pg
 
 PASSWORD = "bench-password-1"
 ITEMS = 16
-
-
-def make_app(url: str, seconds: float | None = None):
-    return bench_app(url, **({} if seconds is None else {"LIVE_CACHE_SECONDS": seconds}))
 
 
 def populate(url: str, answers: int, instance: str) -> dict:
@@ -44,12 +40,11 @@ def populate(url: str, answers: int, instance: str) -> dict:
     from sqlalchemy import select
     from werkzeug.security import generate_password_hash
 
-    from benchmarks.harness import add_answers, fresh_demo
     from consult.accounts.models import User
     from consult.agenda.models import Item, ItemKind, Round
     from consult.extensions import db
 
-    app = make_app(url)
+    app = bench_app(url)
     with app.app_context():
         event = fresh_demo(instance)
         for user in db.session.scalars(select(User)):
@@ -102,7 +97,7 @@ def _clients(app):
 def measure(url: str, data: dict, seconds: float, surface: str, viewers: int,
             intervals: int) -> dict:
     """Per poll of ``surface`` by ``viewers`` viewers: CPU, wall times, computations."""
-    app = make_app(url, seconds)
+    app = bench_app(url, LIVE_CACHE_SECONDS=seconds)
     cache = app.extensions["consult.live_cache"]
     now = [0.0]
     cache.clock = lambda: now[0]
@@ -167,7 +162,6 @@ def main() -> int:
                         help="consoles polling within one interval")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     args = parser.parse_args()
-    from benchmarks.harness import drop_pg, fresh_pg
 
     pg = bool(args.database_url and args.database_url.startswith("postgresql"))
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from consult.extensions import db
+from consult.network import DEFAULT_PORT
 
 consult_cli = AppGroup("consult", help="Consult administration commands.")
 
@@ -57,7 +58,7 @@ def _refusals_as_click_errors() -> Iterator[None]:
 
 
 #: The server's port, for links when PUBLIC_URL is unset (``make run`` passes its own).
-_port_option = click.option("--port", type=int, default=8000, show_default=True, envvar="PORT",
+_port_option = click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, envvar="PORT",
                             help="The port the server listens on ($PORT), for links when "
                                  "PUBLIC_URL is unset.")
 

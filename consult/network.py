@@ -14,6 +14,8 @@ import socket
 
 from flask import Flask, has_request_context, request
 
+#: The port the server listens on unless told otherwise (``PORT``, ``--port``).
+DEFAULT_PORT = 8000
 #: TEST-NET-1 (RFC 5737): connecting a UDP socket sends nothing, it only picks a route.
 _PROBE_ADDRESS = ("192.0.2.1", 9)
 

@@ -27,6 +27,8 @@ from granian.constants import Interfaces
 from granian.http import HTTP1Settings
 from granian.log import LOGGING_CONFIG
 
+from consult.network import DEFAULT_PORT
+
 #: The access log's line: gunicorn's "combined" fields, with the time the request took.
 ACCESS_FORMAT = ('%(addr)s - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d '
                  '%(dt_ms).1fms "%(header{referer})s" "%(header{user-agent})s"')
@@ -120,10 +122,11 @@ def main(argv: list[str] | None = None) -> None:
         "\n", 1)[0])
     # Every interface: the phones in the room reach the laptop over its Wi-Fi address.
     parser.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))  # noqa: S104
-    parser.add_argument("--port", type=int, default=None, help="default: $PORT, else 8000")
+    parser.add_argument("--port", type=int, default=None,
+                        help=f"default: $PORT, else {DEFAULT_PORT}")
     parser.add_argument("--app", default="wsgi:app", help="the WSGI application to serve")
     args = parser.parse_args(argv)
-    port = args.port or _count(os.environ, "PORT", 8000, maximum=65535)
+    port = args.port or _count(os.environ, "PORT", DEFAULT_PORT, maximum=65535)
     Granian(args.app, address=args.host, port=port, **settings()).serve()
 
 

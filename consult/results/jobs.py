@@ -32,6 +32,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from consult.database import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
 from consult.enums import StrEnum, enum_column
 from consult.extensions import db
 from consult.results.queries import Filters
@@ -322,8 +323,6 @@ def _write(job: ExportJob, part: Path, beat: Heartbeat) -> tuple[str, int]:
     event = db.session.get(Event, job.event_id)
     if event is None:
         raise JobCancelled
-    from consult.database import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
-
     os.makedirs(folder(), mode=PRIVATE_DIR_MODE, exist_ok=True)
     descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
     with os.fdopen(descriptor, "wb") as out:

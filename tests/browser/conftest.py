@@ -119,6 +119,19 @@ def opened(browser, timeout_ms: int = 15_000, **options):
         context.close()
 
 
+def sign_in(page, base: str, username: str) -> None:
+    """Sign in as the staff member ``username`` (the factories' password), to the staff home."""
+    from playwright.sync_api import expect
+
+    from tests.factories import DEFAULT_PASSWORD
+
+    page.goto(base + "/staff/login")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(DEFAULT_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(base + "/staff/")
+
+
 def screenshot(page, name: str, full_page: bool = True) -> Path:
     """Save a screenshot into docs/screenshots/ and return its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

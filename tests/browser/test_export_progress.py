@@ -23,8 +23,7 @@ from consult.accounts.models import Role
 from consult.extensions import db
 from consult.i18n import LOCALE_COOKIE, localize_digits
 from consult.results.jobs import ExportJob, JobState
-from tests.browser.conftest import opened, screenshot
-from tests.factories import DEFAULT_PASSWORD
+from tests.browser.conftest import opened, screenshot, sign_in
 from tests.results import workshop_fixture
 
 pytestmark = pytest.mark.browser
@@ -37,11 +36,7 @@ def _digits(lang: str, event, number: int) -> str:
 
 def _ask_for_the_workbook(page, base: str, event_id: int) -> None:
     """Sign in as the analyst and click *Workbook (Excel)* on the event's results."""
-    page.goto(base + "/staff/login")
-    page.locator("input[name=username]").fill("analyst")
-    page.locator("input[name=password]").fill(DEFAULT_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(base + "/staff/")
+    sign_in(page, base, "analyst")
     page.goto(f"{base}/staff/events/{event_id}/results")
     page.locator("a[href*='/export.xlsx']").first.click()
 

@@ -20,8 +20,7 @@ from consult.access import PARTICIPANT_SESSION_KEY
 from consult.accounts.models import Role
 from consult.agenda.models import ItemKind
 from consult.extensions import db
-from tests.browser.conftest import SCREENSHOTS, opened
-from tests.factories import DEFAULT_PASSWORD
+from tests.browser.conftest import SCREENSHOTS, opened, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -86,14 +85,6 @@ def printed():
         document.close()
 
 
-def _sign_in(page, base: str) -> None:
-    page.goto(base + "/staff/login")
-    page.locator("input[name=username]").fill("facilitator")
-    page.locator("input[name=password]").fill(DEFAULT_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(base + "/staff/")
-
-
 def _pdf(page, url: str | None, printed: list, **options) -> pdfium.PdfDocument:
     """Print ``url`` (None: the page open) as the browser's Print does, fonts loaded first."""
     if url is not None:
@@ -135,7 +126,7 @@ def test_badges_poster_and_ballots_print_on_a4(browser, live_server, app, worksh
     base = f"{live_server.url}/staff/events/{event.id}/print"
     with opened(browser, locale="km-KH", viewport={"width": 1280, "height": 900}) as context:
         page = context.new_page()
-        _sign_in(page, live_server.url)
+        sign_in(page, live_server.url, "facilitator")
         page.goto(base)
         assert page.locator(f"a[href='/staff/events/{event.id}/print']").count() == 0  # current
         assert page.locator("#badges form").count() == 1
